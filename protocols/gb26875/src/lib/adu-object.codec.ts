@@ -249,8 +249,9 @@ const componentAnalog: ObjectCodec = {
   },
   write(w, o, path) {
     writeComponent(w, o, path);
-    const type = ANALOG_TYPES.byCode[refCode(ANALOG_TYPES, o['analogType'], `${path}.analogType`)];
-    const decimals = type?.decimals ?? null;
+    const typeCode = refCode(ANALOG_TYPES, o['analogType'], `${path}.analogType`);
+    w.u8(typeCode);
+    const decimals = ANALOG_TYPES.byCode[typeCode]?.decimals ?? null;
     const given = o['rawValue'] === undefined ? undefined : asInt(o['rawValue'], `${path}.rawValue`, -32768, 32767);
     let fromValue: number | undefined;
     if (o['value'] !== undefined && o['value'] !== null) {

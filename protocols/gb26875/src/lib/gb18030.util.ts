@@ -5,6 +5,7 @@ import iconv from 'iconv-lite';
  * the ideographic space and U+FFFD (what an undecodable byte becomes). Real frames pad with
  * 0x20 or 0x00, put NULs before the text, and leave junk after a NUL terminator (notes §7.4).
  */
+// eslint-disable-next-line no-control-regex -- NUL and C0 controls are exactly what is trimmed
 const EDGE_JUNK = /^[\u0000-\u0020\u007f\u3000\ufffd]+|[\u0000-\u0020\u007f\u3000\ufffd]+$/g;
 
 function isAscii(bytes: Uint8Array): boolean {

@@ -7,7 +7,10 @@ import { Gb26875Error } from './gb26875.error';
 export type InputRecord = Readonly<Record<string, unknown>>;
 
 export function invalid(path: string, expected: string, got: unknown): Gb26875Error {
-  return new Gb26875Error('invalid-value', `${path}: expected ${expected}, got ${JSON.stringify(got) ?? String(got)}`);
+  return new Gb26875Error(
+    'invalid-value',
+    got === undefined ? `${path}: missing, expected ${expected}` : `${path}: expected ${expected}, got ${JSON.stringify(got)}`,
+  );
 }
 
 export function asRecord(value: unknown, path: string): InputRecord {
