@@ -25,7 +25,7 @@ export class ByteReader {
     if (this.pos + n > this.end) {
       throw new Gb26875Error(
         'truncated-object',
-        `${what} needs ${n} byte(s) at ADU offset ${this.pos}, ${this.end - this.pos} left`,
+        `${what} needs ${n} byte(s), ${this.end - this.pos} left`,
         '',
         this.pos,
       );

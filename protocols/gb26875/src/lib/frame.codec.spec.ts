@@ -1,5 +1,14 @@
 import publicVectors from '../fixtures/gb26875-vectors.public.json';
-import { buildConfirm, buildDeny, checkFraming, decodeFrame, encodeFrame, frameChecksum, readFrameHeader } from './frame.codec';
+import {
+  buildConfirm,
+  buildDeny,
+  checkFraming,
+  decodeAdu,
+  decodeFrame,
+  encodeFrame,
+  frameChecksum,
+  readFrameHeader,
+} from './frame.codec';
 import { GB26875_ERROR_CODES, Gb26875Error, type Gb26875ErrorCode } from './gb26875.error';
 import { timeLabelFromDate, timeLabelToDate } from './time-label.codec';
 
@@ -51,6 +60,22 @@ describe(decodeFrame.name, () => {
   it('every decoder error code is exercised above (invalid-value is the encoder’s)', () => {
     const covered = new Set(cases.map(([c]) => c));
     expect(GB26875_ERROR_CODES.filter((c) => !covered.has(c))).toEqual(['invalid-value']);
+  });
+
+  it('reports ADU errors at their offset in the frame, and decodeAdu at their offset in the ADU', () => {
+    // FM-4 (type 21) announcing 2 objects: the ADU (9 bytes from offset 27) ends at frame offset 36
+    const frame = patched(Buffer.from(hexOf('FM-4'), 'hex'), { 28: 2 });
+    expect(errorOf(frame)).toMatchObject({ code: 'truncated-object', offset: 36 });
+    const adu = decodeAdu(frame.subarray(27, 36));
+    expect(!adu.ok && adu.error).toMatchObject({ code: 'truncated-object', offset: 9 });
+    // a type-6 description announcing 10 bytes where 4 follow: it starts at ADU offset 5
+    const short = decodeAdu(Buffer.from('060101010a41424344', 'hex'));
+    expect(!short.ok && short.error).toMatchObject({ code: 'truncated-object', offset: 5 });
+  });
+
+  it('an empty ADU on its own has no type flag: truncated-object, not a typeless success', () => {
+    const r = decodeAdu(Buffer.alloc(0));
+    expect(!r.ok && r.error.code).toBe('truncated-object');
   });
 
   it('checkFraming agrees with the framing checks and passes sound frames', () => {

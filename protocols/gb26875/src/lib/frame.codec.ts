@@ -152,7 +152,10 @@ export function decodeFrame(bytes: Uint8Array, options: DecodeOptions = {}): Dec
   let adu: Adu | null = null;
   if (aduLength > 0) {
     const a = readAdu(bytes, OFF_ADU, OFF_ADU + aduLength, enc, command < 128);
-    if (!a.ok) return { ok: false, error: new Gb26875Error(a.error.code, a.error.message, toHex(bytes), a.error.offset) };
+    if (!a.ok) {
+      const offset = a.error.offset === undefined ? undefined : OFF_ADU + a.error.offset; // ADU → frame offset
+      return { ok: false, error: new Gb26875Error(a.error.code, a.error.message, toHex(bytes), offset) };
+    }
     adu = a.frame;
   }
   const r = new ByteReader(bytes, OFF_TIME, OFF_SOURCE);
@@ -171,8 +174,8 @@ export function decodeFrame(bytes: Uint8Array, options: DecodeOptions = {}): Dec
 }
 
 /**
- * Decodes an ADU on its own (type flag, count, objects). Never throws. Offsets in errors are
- * relative to the ADU.
+ * Decodes an ADU on its own (type flag, count, objects). Never throws. Offsets in its errors
+ * count from the ADU's first byte; `decodeFrame`'s count from the frame's.
  */
 export function decodeAdu(adu: Uint8Array, options: DecodeOptions = {}): DecodeResult<Adu> {
   const r = readAdu(adu, 0, adu.length, options.timeEncoding ?? 'binary', true);
@@ -189,6 +192,7 @@ export function decodeAdu(adu: Uint8Array, options: DecodeOptions = {}): DecodeR
  * without their time labels when the length says so exactly (some devices omit them; notes §7.9).
  */
 function readAdu(buf: Uint8Array, start: number, end: number, enc: TimeEncoding, parse: boolean): DecodeResult<Adu> {
+  if (end <= start) return failAt('truncated-object', 'the ADU is empty: no type flag', 0);
   const typeCode = buf[start] as number;
   const type = ADU_TYPES.byCode[typeCode] as CodeRef;
   const raw = toHex(buf, start, end);
