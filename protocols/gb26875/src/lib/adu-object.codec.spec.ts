@@ -140,6 +140,26 @@ describe('ADU objects (notes §6 vectors)', () => {
   });
 });
 
+describe('description text the encoder refuses rather than alter', () => {
+  it.each([
+    ['a leading space', ' 厨房'],
+    ['a NUL inside', 'a\u0000b'],
+    ['a lone surrogate', '\ud800x'],
+    ['an ideographic space at the edge', '\u3000x'],
+    ['U+E5E5, which iconv-lite does not map back', '\ue5e5'],
+  ])('%s', (_what, description) => {
+    expect(() =>
+      encodeAdu({ type: 26, objects: [{ description }] }),
+    ).toThrow(expect.objectContaining({ code: 'invalid-value', message: expect.stringContaining('adu.objects[0].description') as string }) as Error);
+  });
+
+  it('text that survives encodes as before', () => {
+    expect(adu(encodeAdu({ type: 26, objects: [{ description: '一号楼 B1 泵房' }] }).toString('hex')).objects).toEqual([
+      { description: '一号楼 B1 泵房', descriptionRaw: encodeGb18030('一号楼 B1 泵房').toString('hex') },
+    ]);
+  });
+});
+
 describe('download builders (notes §6 expected outputs)', () => {
   it('type 61: read system state of system 1/1', () => {
     const hex = encodeAdu({ type: { code: 61 }, objects: [{ systemType: 1, systemAddress: 1 }] }).toString('hex');

@@ -82,6 +82,13 @@ export class ByteWriter {
     this.pos = 0;
   }
 
+  /** Checks that `n` more bytes fit and returns the buffer, leaving `pos` for the caller to advance. */
+  reserve(n: number): Uint8Array {
+    this.room(n);
+    this.pos -= n;
+    return this.buf;
+  }
+
   private room(n: number): number {
     const p = this.pos;
     if (p + n > this.buf.length) {

@@ -3,9 +3,9 @@ import { ByteReader, ByteWriter } from './byte-cursor.util';
 import { ADU_TYPES, COMMAND, COMMANDS, isKnownCommand, type CodeRef } from './code.table';
 import type { Address, Adu, AduObject, Frame } from './frame.model';
 import { Gb26875Error } from './gb26875.error';
-import { parseHex, toHex } from './hex.util';
+import { hexToUint, parseHex, toHex } from './hex.util';
 import { agree, asArray, asInt, asRecord, asString, type InputRecord, intField, invalid, refCode } from './input-field.util';
-import { readTimeLabel, type TimeEncoding, writeTimeLabel } from './time-label.codec';
+import { readTimeLabel, type TimeEncoding, writeTimeLabel, writeTimeLabelAt } from './time-label.codec';
 
 /*
  * Frame 数据包 (GB/T 26875.3 §7, Table 1). Every integer is little-endian; there is no escaping,
@@ -262,23 +262,28 @@ function failAt<T>(code: Gb26875Error['code'], message: string, offset: number):
  */
 export type FrameInput = Frame | Readonly<Record<string, unknown>>;
 
-const scratch = new ByteWriter(Buffer.allocUnsafe(MAX_ADU_LENGTH));
+const scratchBuffer = Buffer.allocUnsafe(MAX_ADU_LENGTH);
+const scratch = new ByteWriter(scratchBuffer);
+
+/** A decimal string of at most 15 digits as a number; NaN for anything else. */
+function decimalOf(s: string): number {
+  if (s.length === 0 || s.length > 15) return NaN;
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return NaN;
+    n = n * 10 + d;
+  }
+  return n;
+}
 
 function writeAddress(frame: Buffer, offset: number, value: unknown, path: string): void {
   const a = typeof value === 'string' || typeof value === 'number' ? { value } : asRecord(value, path);
-  let fromHex: number | undefined;
-  if (a['hex'] !== undefined) {
-    const bytes = parseHex(asString(a['hex'], `${path}.hex`), `${path}.hex`);
-    if (bytes.length !== 6) throw invalid(`${path}.hex`, '6 bytes of hex', a['hex']);
-    fromHex = bytes.readUIntLE(0, 6);
-  }
-  let fromValue: number | undefined;
+  const fromHex = a['hex'] === undefined ? undefined : hexToUint(a['hex'], 6, `${path}.hex`);
   const v = a['value'];
-  if (v !== undefined) {
-    const n = typeof v === 'string' && /^\d{1,15}$/.test(v) ? Number(v) : typeof v === 'number' ? v : NaN;
-    fromValue = asInt(n, `${path}.value`, 0, 0xffff_ffff_ffff);
-  }
-  frame.writeUIntLE(agree<number>(path, [['value', fromValue], ['hex', fromHex]]), offset, 6);
+  const fromValue =
+    v === undefined ? undefined : asInt(typeof v === 'string' ? decimalOf(v) : v, `${path}.value`, 0, 0xffff_ffff_ffff);
+  frame.writeUIntLE(agree<number>(path, 'value', fromValue, 'hex', fromHex), offset, 6);
 }
 
 /** Writes the ADU into `w`. Objects of a known type are encoded; otherwise `raw` is used as given. */
@@ -288,16 +293,18 @@ function writeAdu(w: ByteWriter, input: InputRecord, command: number, enc: TimeE
   if (codec !== undefined && input['objects'] !== undefined) {
     const objects = asArray(input['objects'], 'adu.objects');
     if (objects.length > 255) throw invalid('adu.objects', 'at most 255 objects', `${objects.length} objects`);
-    const records = objects.map((o, i) => asRecord(o, `adu.objects[${i}]`));
-    const timed = codec.timed && records.some((o) => o['occurredAt'] !== undefined);
+    // Timed types carry a time label on every object, or (as some devices send them) on none.
+    let timed = false;
+    if (codec.timed) for (const o of objects) timed ||= asRecord(o, 'adu.objects[]')['occurredAt'] !== undefined;
     w.u8(typeCode);
-    w.u8(records.length);
-    records.forEach((o, i) => {
+    w.u8(objects.length);
+    for (let i = 0; i < objects.length; i++) {
       const path = `adu.objects[${i}]`;
+      const o = asRecord(objects[i], path);
       codec.write(w, o, path, enc);
       if (timed) writeTimeLabel(w, o['occurredAt'], `${path}.occurredAt`, enc);
       else if (o['occurredAt'] !== undefined) throw invalid(`${path}.occurredAt`, 'nothing (type has no time label)', o['occurredAt']);
-    });
+    }
     return;
   }
   if (input['raw'] === undefined) {
@@ -330,13 +337,12 @@ export function encodeFrame(input: FrameInput, options: EncodeOptions = {}): Buf
   const version = f['version'] === undefined ? { major: 1, minor: 1 } : asRecord(f['version'], 'version');
   frame[4] = intField(version, 'major', 'version', 0, 255);
   frame[5] = intField(version, 'minor', 'version', 0, 255);
-  const header = new ByteWriter(frame.subarray(OFF_TIME, OFF_SOURCE));
-  writeTimeLabel(header, f['sentAt'], 'sentAt', enc);
+  writeTimeLabelAt(frame, OFF_TIME, f['sentAt'], 'sentAt', enc);
   writeAddress(frame, OFF_SOURCE, f['source'], 'source');
   writeAddress(frame, OFF_DESTINATION, f['destination'], 'destination');
   frame.writeUInt16LE(aduLength, OFF_LENGTH);
   frame[OFF_COMMAND] = command;
-  frame.set(scratch.buf.subarray(0, aduLength), OFF_ADU);
+  scratchBuffer.copy(frame, OFF_ADU, 0, aduLength);
   frame[OFF_ADU + aduLength] = frameChecksum(frame, 0, aduLength);
   frame[OFF_ADU + aduLength + 1] = END_BYTE;
   frame[OFF_ADU + aduLength + 2] = END_BYTE;
@@ -347,7 +353,7 @@ export function encodeFrame(input: FrameInput, options: EncodeOptions = {}): Buf
 export function encodeAdu(input: Adu | Readonly<Record<string, unknown>>, options: EncodeOptions = {}): Buffer {
   scratch.reset();
   writeAdu(scratch, asRecord(input, 'adu'), COMMAND.SEND_DATA, options.timeEncoding ?? 'binary');
-  return Buffer.from(scratch.buf.subarray(0, scratch.pos));
+  return Buffer.from(scratchBuffer.subarray(0, scratch.pos));
 }
 
 /**
@@ -364,7 +370,7 @@ export function buildReply(received: Uint8Array, command: typeof COMMAND.CONFIRM
   out[0] = START_BYTE;
   out[1] = START_BYTE;
   out.set(received.subarray(OFF_SERIAL, OFF_TIME), OFF_SERIAL); // serial and version echoed
-  writeTimeLabel(new ByteWriter(out.subarray(OFF_TIME, OFF_SOURCE)), sentAt, 'sentAt', 'binary');
+  writeTimeLabelAt(out, OFF_TIME, sentAt, 'sentAt', 'binary');
   out.set(received.subarray(OFF_DESTINATION, OFF_LENGTH), OFF_SOURCE);
   out.set(received.subarray(OFF_SOURCE, OFF_DESTINATION), OFF_DESTINATION);
   out[OFF_LENGTH] = 0;

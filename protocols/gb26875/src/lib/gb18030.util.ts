@@ -27,11 +27,43 @@ export function decodeDescription(bytes: Uint8Array): string {
   const text = isAscii(body)
     ? Buffer.from(body.buffer, body.byteOffset, body.length).toString('latin1')
     : iconv.decode(Buffer.from(body.buffer, body.byteOffset, body.length), 'gb18030');
-  return text.replace(EDGE_JUNK, '');
+  return text.length > 0 && (isEdgeJunk(text.charCodeAt(0)) || isEdgeJunk(text.charCodeAt(text.length - 1)))
+    ? text.replace(EDGE_JUNK, '')
+    : text;
 }
 
-/** Encodes text as GB18030 (ASCII passes through unchanged). */
+/** The characters EDGE_JUNK removes, tested without a regex for the common clean case. */
+function isEdgeJunk(c: number): boolean {
+  return c <= 0x20 || c === 0x7f || c === 0x3000 || c === 0xfffd;
+}
+
+/**
+ * A map that forgets everything when it reaches its size: descriptions repeat per device, so a
+ * small cache catches nearly all of them, and a flood of distinct ones cannot grow it.
+ */
+export class BoundedCache<K, V> {
+  private readonly map = new Map<K, V>();
+
+  constructor(private readonly size: number) {}
+
+  get(key: K): V | undefined {
+    return this.map.get(key);
+  }
+
+  set(key: K, value: V): V {
+    if (this.map.size >= this.size) this.map.clear();
+    this.map.set(key, value);
+    return value;
+  }
+}
+
+const encoded = new BoundedCache<string, Buffer>(4096);
+
+/** Encodes text as GB18030 (ASCII passes through unchanged). The result is shared: do not modify it. */
 export function encodeGb18030(text: string): Buffer {
-  // eslint-disable-next-line no-control-regex
-  return /^[\u0000-\u007f]*$/.test(text) ? Buffer.from(text, 'latin1') : iconv.encode(text, 'gb18030');
+  return (
+    encoded.get(text) ??
+    // eslint-disable-next-line no-control-regex
+    encoded.set(text, /^[\u0000-\u007f]*$/.test(text) ? Buffer.from(text, 'latin1') : iconv.encode(text, 'gb18030'))
+  );
 }

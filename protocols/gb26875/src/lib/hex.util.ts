@@ -22,7 +22,41 @@ export function parseHex(text: string, what = 'hex'): Buffer {
   return Buffer.from(s, 'hex');
 }
 
-/** Lowercase hex of a byte range, as used in every `hex` field of the decoded JSON. */
+const BYTE_HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/**
+ * Lowercase hex of a byte range, as used in every `hex` field of the decoded JSON. Short ranges
+ * (addresses, the usual case) are joined from a table: cheaper than Buffer's encoder call.
+ */
 export function toHex(buf: Uint8Array, start = 0, end = buf.length): string {
-  return Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('hex');
+  if (end - start <= 16) {
+    let s = '';
+    for (let i = start; i < end; i++) s += BYTE_HEX[buf[i] as number] as string;
+    return s;
+  }
+  return (Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.length)).toString('hex', start, end);
+}
+
+function nibble(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  const l = c | 0x20; // ASCII lower case
+  return l >= 97 && l <= 102 ? l - 87 : -1;
+}
+
+/**
+ * The little-endian unsigned value of exactly `size` bytes (≤ 6) given as hex text, as addresses
+ * are written in the decoded JSON. Refuses anything else with `invalid-value` naming `path`.
+ */
+export function hexToUint(value: unknown, size: number, path: string): number {
+  if (typeof value === 'string' && value.length === size * 2) {
+    let n = 0;
+    for (let i = size - 1; i >= 0; i--) {
+      const hi = nibble(value.charCodeAt(2 * i));
+      const lo = nibble(value.charCodeAt(2 * i + 1));
+      if (hi < 0 || lo < 0) break;
+      n = n * 256 + hi * 16 + lo;
+      if (i === 0) return n;
+    }
+  }
+  throw new Gb26875Error('invalid-value', `${path}: expected ${size} bytes of hex, got ${JSON.stringify(value) ?? 'nothing'}`);
 }

@@ -33,6 +33,8 @@ export function asInt(value: unknown, path: string, min: number, max: number): n
 export function intField(obj: InputRecord, key: string, path: string, min: number, max: number, dflt?: number): number {
   const v = obj[key];
   if (v === undefined && dflt !== undefined) return dflt;
+  // The common valid case builds no path string.
+  if (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max) return v;
   return asInt(v, `${path}.${key}`, min, max);
 }
 
@@ -41,23 +43,29 @@ export function asString(value: unknown, path: string): string {
   return value;
 }
 
-/** Throws unless every representation given for one value agrees; returns that value. */
-export function agree<T>(path: string, candidates: ReadonlyArray<readonly [string, T | undefined]>): T {
-  let found: readonly [string, T] | undefined;
-  for (const [label, v] of candidates) {
-    if (v === undefined) continue;
-    if (found === undefined) found = [label, v];
-    else if (found[1] !== v) {
-      throw new Gb26875Error(
-        'invalid-value',
-        `${path}: ${found[0]} (${String(found[1])}) and ${label} (${String(v)}) disagree`,
-      );
-    }
+/**
+ * Throws unless every representation given for one value (up to three: label, value pairs)
+ * agrees, or when none is given; returns that value.
+ */
+export function agree<T>(path: string, la: string, a: T | undefined, lb: string, b: T | undefined, lc = '', c?: T): T {
+  let label = la;
+  let found = a;
+  if (b !== undefined) {
+    if (found === undefined) [label, found] = [lb, b];
+    else if (found !== b) throw disagree(path, label, found, lb, b);
+  }
+  if (c !== undefined) {
+    if (found === undefined) [label, found] = [lc, c];
+    else if (found !== c) throw disagree(path, label, found, lc, c);
   }
   if (found === undefined) {
-    throw new Gb26875Error('invalid-value', `${path}: needs one of ${candidates.map(([l]) => l).join(', ')}`);
+    throw new Gb26875Error('invalid-value', `${path}: needs one of ${[la, lb, lc].filter(Boolean).join(', ')}`);
   }
-  return found[1];
+  return found;
+}
+
+function disagree(path: string, la: string, a: unknown, lb: string, b: unknown): Gb26875Error {
+  return new Gb26875Error('invalid-value', `${path}: ${la} (${String(a)}) and ${lb} (${String(b)}) disagree`);
 }
 
 /** A code given as a number, a name, or `{ code, name }`; when both are given the name must be the code's. */

@@ -56,8 +56,35 @@ function formatTime(y: number, mo: number, d: number, h: number, mi: number, s: 
   return `${YEAR[y]}-${PAD2[mo]}-${PAD2[d]}T${PAD2[h]}:${PAD2[mi]}:${PAD2[s]}`;
 }
 
-/** The six label values in wire order (sec, min, hour, day, month, year − 2000), validated. */
-export function parseTimeLabel(text: unknown, path: string): number[] {
+function digit(s: string, i: number): number {
+  const d = s.charCodeAt(i) - 48;
+  return d >= 0 && d <= 9 ? d : NaN;
+}
+
+/** Reused by parseCommonLabel: encoding is synchronous, and this runs twice per frame. */
+const common = [0, 0, 0, 0, 0, 0];
+
+/** The usual 19-character "YYYY-MM-DDTHH:mm:ss", read by character codes; null for anything else. */
+function parseCommonLabel(s: string): readonly number[] | null {
+  if (s.length !== 19 || s[4] !== '-' || s[7] !== '-' || s[10] !== 'T' || s[13] !== ':' || s[16] !== ':') return null;
+  const year = digit(s, 0) * 1000 + digit(s, 1) * 100 + digit(s, 2) * 10 + digit(s, 3);
+  common[0] = digit(s, 17) * 10 + digit(s, 18);
+  common[1] = digit(s, 14) * 10 + digit(s, 15);
+  common[2] = digit(s, 11) * 10 + digit(s, 12);
+  common[3] = digit(s, 8) * 10 + digit(s, 9);
+  common[4] = digit(s, 5) * 10 + digit(s, 6);
+  common[5] = year - 2000;
+  for (let i = 0; i < 6; i++) if (Number.isNaN(common[i])) return null;
+  return year >= 2000 && year <= 2255 ? common : null;
+}
+
+/**
+ * The six label values in wire order (sec, min, hour, day, month, year − 2000), validated.
+ * The array may be shared: read it before the next call.
+ */
+export function parseTimeLabel(text: unknown, path: string): readonly number[] {
+  const fast = typeof text === 'string' ? parseCommonLabel(text) : null;
+  if (fast) return fast;
   const m = typeof text === 'string' ? LABEL.exec(text) : null;
   if (!m) {
     throw new Gb26875Error(
@@ -75,15 +102,18 @@ export function parseTimeLabel(text: unknown, path: string): number[] {
 }
 
 export function writeTimeLabel(w: ByteWriter, text: unknown, path: string, encoding: TimeEncoding): void {
+  w.pos = writeTimeLabelAt(w.reserve(6), w.pos, text, path, encoding);
+}
+
+/** Writes the six label bytes into `buf` at `offset`; returns the offset after them. */
+export function writeTimeLabelAt(buf: Uint8Array, offset: number, text: unknown, path: string, encoding: TimeEncoding): number {
   const values = parseTimeLabel(text, path);
-  for (const v of values) {
-    if (encoding === 'bcd') {
-      if (v > 99) throw new Gb26875Error('invalid-value', `${path}: ${v} cannot be written as BCD`);
-      w.u8(toBcd(v));
-    } else {
-      w.u8(v);
-    }
+  for (let i = 0; i < 6; i++) {
+    const v = values[i] as number;
+    if (encoding === 'bcd' && v > 99) throw new Gb26875Error('invalid-value', `${path}: ${v} cannot be written as BCD`);
+    buf[offset + i] = encoding === 'bcd' ? toBcd(v) : v;
   }
+  return offset + 6;
 }
 
 /**
