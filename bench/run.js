@@ -94,7 +94,9 @@ for (const [i, rel] of benches.entries()) {
       targets = `  targets: ${pass} PASS, ${miss.length} MISS${miss.length ? ` (${miss.map((x) => x.name).join('; ')})` : ''}`;
     }
   }
-  summary.push(`${status === 'ok' ? 'ok   ' : 'FAIL '} ${rel}  ${seconds.toFixed(1)} s  ${status === 'ok' ? '' : status}${targets}`);
+  summary.push(
+    `${status === 'ok' ? 'ok   ' : 'FAIL '} ${rel}  ${seconds.toFixed(1)} s  ${status === 'ok' ? '' : status}${targets}`,
+  );
 }
 
 fs.rmSync(reportDir, { recursive: true, force: true });

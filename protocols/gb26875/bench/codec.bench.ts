@@ -157,7 +157,10 @@ function valueObject(kind: Kind): FrameInput {
         },
       };
     case 'uitd-state':
-      return { ...header, adu: { type: 21, objects: [{ state: { raw: pick([0x01, 0x01, 0x08, 0x20]) }, occurredAt: timeLabel() }] } };
+      return {
+        ...header,
+        adu: { type: 21, objects: [{ state: { raw: pick([0x01, 0x01, 0x08, 0x20]) }, occurredAt: timeLabel() }] },
+      };
     case 'analog':
       return {
         ...header,
@@ -312,7 +315,9 @@ async function main(): Promise<void> {
   const sizeOf = (k: Kind) => {
     const fs = byKind(k);
     const lens = fs.map((f) => f.length);
-    return fs.length === 0 ? '-' : `${Math.min(...lens)}${Math.max(...lens) > Math.min(...lens) ? `–${Math.max(...lens)}` : ''} B`;
+    return fs.length === 0
+      ? '-'
+      : `${Math.min(...lens)}${Math.max(...lens) > Math.min(...lens) ? `–${Math.max(...lens)}` : ''} B`;
   };
 
   // Sanity: every frame decodes. Nothing decoded is kept until the decode measurements are done:
@@ -321,12 +326,17 @@ async function main(): Promise<void> {
   let objectCount = 0;
   for (let i = 0; i < frameViews.length; i++) {
     const r = decodeFrame(frameViews[i] as Buffer);
-    if (!r.ok) throw new Error(`sanity check failed: frame ${i} (${kinds[i]}) does not decode: ${r.error.code} ${r.error.message}`);
+    if (!r.ok)
+      throw new Error(
+        `sanity check failed: frame ${i} (${kinds[i]}) does not decode: ${r.error.code} ${r.error.message}`,
+      );
     objectCount += r.frame.adu?.objects.length ?? 0;
   }
   const zh = decodeFrame(byKind('component-state-zh')[0] as Buffer);
   check(
-    zh.ok && zh.frame.adu !== null && CHINESE_DESCRIPTIONS.includes((zh.frame.adu.objects[0] as { description: string }).description),
+    zh.ok &&
+      zh.frame.adu !== null &&
+      CHINESE_DESCRIPTIONS.includes((zh.frame.adu.objects[0] as { description: string }).description),
     'a Chinese GB18030 description decodes back to its text',
   );
 
@@ -388,7 +398,10 @@ async function main(): Promise<void> {
     check(frames === FRAME_COUNT, `the reader found ${frames} frames, expected ${FRAME_COUNT}`);
     check(bytes === wire.length, `the reader's frames cover ${bytes} bytes, expected ${wire.length}`);
     check(invalid === 0 && garbage === 0, `the reader reported ${invalid} invalid and ${garbage} garbage`);
-    check(fresh.stats.buffered === 0 && fresh.stats.frames === FRAME_COUNT, 'reader stats agree, nothing held at the end');
+    check(
+      fresh.stats.buffered === 0 && fresh.stats.frames === FRAME_COUNT,
+      'reader stats agree, nothing held at the end',
+    );
     readerFound = frames;
 
     const reader = new FrameReader(sink);
@@ -463,8 +476,14 @@ async function main(): Promise<void> {
     const r = decodeFrame(bytes);
     if (!r.ok) throw new Error(`sanity check failed: frame ${i} does not decode`);
     encodeDecoded.push(r.frame);
-    check(encodeFrame(r.frame).equals(bytes), `frame ${i} (${kinds[i]}) re-encodes byte for byte from its decoded object`);
-    check(encodeFrame(encodeValues[i] as FrameInput).equals(bytes), `frame ${i} (${kinds[i]}) re-encodes from its value object`);
+    check(
+      encodeFrame(r.frame).equals(bytes),
+      `frame ${i} (${kinds[i]}) re-encodes byte for byte from its decoded object`,
+    );
+    check(
+      encodeFrame(encodeValues[i] as FrameInput).equals(bytes),
+      `frame ${i} (${kinds[i]}) re-encodes from its value object`,
+    );
   }
   if (want('encode')) {
     const encodeFrom = (inputs: readonly FrameInput[]) => {
@@ -482,11 +501,21 @@ async function main(): Promise<void> {
     results.push(await measure('encode (encodeFrame ← decoded Frames)', 300_000, encodeFrom(encodeDecoded)));
   }
 
-
   // --- report ---
   const n = (v: number) => Math.round(v).toLocaleString('en-US');
   const rows: string[][] = [
-    ['operation', 'frames/s best', 'median', 'spread', 'MB/s best', 'target', 'status', 'rounds', 'GC pauses', 'heap / rss after'],
+    [
+      'operation',
+      'frames/s best',
+      'median',
+      'spread',
+      'MB/s best',
+      'target',
+      'status',
+      'rounds',
+      'GC pauses',
+      'heap / rss after',
+    ],
   ];
   for (const m of results) {
     const min = Math.min(...m.rounds);
@@ -506,7 +535,9 @@ async function main(): Promise<void> {
   const widths = (rows[0] as string[]).map((_, c) => Math.max(...rows.map((r) => (r[c] as string).length)));
   const right = new Set([1, 2, 3, 4, 5, 7]);
   const line = (r: string[]) =>
-    r.map((cell, c) => (right.has(c) ? cell.padStart(widths[c] as number) : cell.padEnd(widths[c] as number))).join('  ');
+    r
+      .map((cell, c) => (right.has(c) ? cell.padStart(widths[c] as number) : cell.padEnd(widths[c] as number)))
+      .join('  ');
   console.log(line(rows[0] as string[]));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of rows.slice(1)) console.log(line(r));
@@ -534,7 +565,10 @@ async function main(): Promise<void> {
   if (report) {
     for (const m of results) {
       if (m.target === null) continue;
-      appendFileSync(report, `${JSON.stringify({ name: m.name, value: m.best, unit: 'frames/s', target: m.target, pass: m.best >= m.target })}\n`);
+      appendFileSync(
+        report,
+        `${JSON.stringify({ name: m.name, value: m.best, unit: 'frames/s', target: m.target, pass: m.best >= m.target })}\n`,
+      );
     }
   }
   gcObserver.disconnect();

@@ -71,7 +71,13 @@ describe(runCli.name, () => {
     expect((JSON.parse(notJson.stdout) as { error: { code: string } }).error.code).toBe('invalid-json');
     const badValue = fakeIo();
     expect(
-      await runCli(['encode', '{"serial":70000,"sentAt":"2024-01-01T00:00:00","source":"1","destination":"2","command":"confirm"}'], badValue),
+      await runCli(
+        [
+          'encode',
+          '{"serial":70000,"sentAt":"2024-01-01T00:00:00","source":"1","destination":"2","command":"confirm"}',
+        ],
+        badValue,
+      ),
     ).toBe(1);
     const error = (JSON.parse(badValue.stdout) as { error: { code: string; message: string } }).error;
     expect(error).toEqual({ code: 'invalid-value', message: expect.stringContaining('frame.serial') as string });

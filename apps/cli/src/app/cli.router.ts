@@ -49,6 +49,7 @@ function toCliError(e: unknown): CliError {
   if (e instanceof CliError) return e;
   if (e instanceof Gb26875Error) return new CliError(e.code, e.message);
   // node:util parseArgs reports unknown options and the like with a code of this prefix.
-  if (e instanceof Error && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS')) return new CliError('usage', e.message);
+  if (e instanceof Error && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))
+    return new CliError('usage', e.message);
   throw e;
 }

@@ -24,7 +24,11 @@ export const encodeCommand: CliCommand = {
       throw new CliError('invalid-json', `not JSON: ${(e as Error).message}`);
     }
     // encodeFrame validates every field of untrusted input and names the one that is wrong.
-    io.out(`${encodeFrame(input as Record<string, unknown>, { timeEncoding }).toString('hex').toUpperCase()}\n`);
+    io.out(
+      `${encodeFrame(input as Record<string, unknown>, { timeEncoding })
+        .toString('hex')
+        .toUpperCase()}\n`,
+    );
     return 0;
   },
 };

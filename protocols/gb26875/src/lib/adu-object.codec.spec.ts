@@ -148,9 +148,12 @@ describe('description text the encoder refuses rather than alter', () => {
     ['an ideographic space at the edge', '\u3000x'],
     ['U+E5E5, which iconv-lite does not map back', '\ue5e5'],
   ])('%s', (_what, description) => {
-    expect(() =>
-      encodeAdu({ type: 26, objects: [{ description }] }),
-    ).toThrow(expect.objectContaining({ code: 'invalid-value', message: expect.stringContaining('adu.objects[0].description') as string }) as Error);
+    expect(() => encodeAdu({ type: 26, objects: [{ description }] })).toThrow(
+      expect.objectContaining({
+        code: 'invalid-value',
+        message: expect.stringContaining('adu.objects[0].description') as string,
+      }) as Error,
+    );
   });
 
   it('text that survives encodes as before', () => {
@@ -196,16 +199,28 @@ describe('download builders (notes §6 expected outputs)', () => {
 
 describe('the type registry', () => {
   it('covers every type the standard defines, and only those', () => {
-    const defined = ADU_TYPES.byCode.filter((t) => t.name !== 'reserved' && t.name !== 'user-defined').map((t) => t.code);
+    const defined = ADU_TYPES.byCode
+      .filter((t) => t.name !== 'reserved' && t.name !== 'user-defined')
+      .map((t) => t.code);
     expect(Object.keys(OBJECT_CODECS).map(Number)).toEqual(defined);
-    expect(defined).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 21, 24, 25, 26, 28, 61, 62, 63, 64, 65, 66, 67, 68, 81, 84, 85, 86, 88, 89, 90, 91]);
+    expect(defined).toEqual([
+      1, 2, 3, 4, 5, 6, 7, 8, 21, 24, 25, 26, 28, 61, 62, 63, 64, 65, 66, 67, 68, 81, 84, 85, 86, 88, 89, 90, 91,
+    ]);
   });
 
   it('timed objects sent without time labels decode, without occurredAt, and re-encode the same', () => {
     const hex = '0102' + '01020402' + '0a0b0100';
     expect(adu(hex).objects).toEqual([
-      { systemType: { code: 1, name: 'fire-alarm-system' }, systemAddress: 2, state: { raw: 0x0204, flags: ['fault', 'backup-power-fault'] } },
-      { systemType: { code: 10, name: 'fire-linkage-controller' }, systemAddress: 11, state: { raw: 1, flags: ['normal'] } },
+      {
+        systemType: { code: 1, name: 'fire-alarm-system' },
+        systemAddress: 2,
+        state: { raw: 0x0204, flags: ['fault', 'backup-power-fault'] },
+      },
+      {
+        systemType: { code: 10, name: 'fire-linkage-controller' },
+        systemAddress: 11,
+        state: { raw: 1, flags: ['normal'] },
+      },
     ]);
     expect(reencode(hex)).toBe(hex);
   });

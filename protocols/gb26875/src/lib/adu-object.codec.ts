@@ -11,17 +11,21 @@ import {
   UITD_STATE_BITS,
 } from './bit.table';
 import { ANALOG_TYPES, type CodeRef, COMPONENT_TYPES, SYSTEM_TYPES } from './code.table';
-import type {
-  AduObject,
-  ComponentAddress,
-  KnownAduType,
-  SoftwareVersion,
-  StateBits,
-} from './frame.model';
+import type { AduObject, ComponentAddress, KnownAduType, SoftwareVersion, StateBits } from './frame.model';
 import { Gb26875Error } from './gb26875.error';
 import { BoundedCache, decodeDescription, encodeGb18030 } from './gb18030.util';
 import { hexToUint, parseHex, toHex } from './hex.util';
-import { agree, asArray, asInt, asRecord, asString, type InputRecord, intField, invalid, refCode } from './input-field.util';
+import {
+  agree,
+  asArray,
+  asInt,
+  asRecord,
+  asString,
+  type InputRecord,
+  intField,
+  invalid,
+  refCode,
+} from './input-field.util';
 import { readTimeLabel, type TimeEncoding, writeTimeLabel } from './time-label.codec';
 
 /**
@@ -161,7 +165,11 @@ function descriptionBytes(o: InputRecord, path: string, maxSize: number): Buffer
   // NULs (trimmed on decode), characters GB18030 lacks (lone surrogates), iconv's one asymmetric
   // code point (U+E5E5).
   if (!textSurvives(text, bytes)) {
-    throw invalid(`${path}.description`, 'text that decodes back unchanged (no edge spaces, NULs or unencodable characters)', text);
+    throw invalid(
+      `${path}.description`,
+      'text that decodes back unchanged (no edge spaces, NULs or unencodable characters)',
+      text,
+    );
   }
   if (bytes.length > maxSize) {
     throw new Gb26875Error(
@@ -204,7 +212,6 @@ function writePrefixedDescription(w: ByteWriter, o: InputRecord, path: string): 
   w.u8(bytes.length);
   w.bytes(bytes);
 }
-
 
 function writeComponent(w: ByteWriter, o: InputRecord, path: string): void {
   writeSystem(w, o, path);
@@ -296,16 +303,18 @@ const componentAnalog: ObjectCodec = {
     let fromValue: number | undefined;
     if (o['value'] !== undefined && o['value'] !== null) {
       if (typeof o['value'] !== 'number' || decimals === null) {
-        throw invalid(`${path}.value`, decimals === null ? 'null (this analog type has no known scale)' : 'a number', o['value']);
+        throw invalid(
+          `${path}.value`,
+          decimals === null ? 'null (this analog type has no known scale)' : 'a number',
+          o['value'],
+        );
       }
       fromValue = Math.round(o['value'] * 10 ** decimals);
       if (analogValue(fromValue, decimals) !== o['value'] || fromValue < -32768 || fromValue > 32767) {
         throw invalid(`${path}.value`, `a multiple of ${10 ** -decimals} that fits int16 raw`, o['value']);
       }
     }
-    w.u16le(
-      agree<number>(path, 'rawValue', given, 'value', fromValue) & 0xffff,
-    );
+    w.u16le(agree<number>(path, 'rawValue', given, 'value', fromValue) & 0xffff);
   },
 };
 
@@ -320,7 +329,13 @@ const systemOperation: ObjectCodec = {
     const systemType_ = systemType(r);
     const systemAddress = r.u8();
     const raw = r.u8();
-    return { systemType: systemType_, systemAddress, operations: flagsOf(SYSTEM_OPERATION_BITS, raw), operationsRaw: raw, operator: r.u8() };
+    return {
+      systemType: systemType_,
+      systemAddress,
+      operations: flagsOf(SYSTEM_OPERATION_BITS, raw),
+      operationsRaw: raw,
+      operator: r.u8(),
+    };
   },
   write(w, o, path) {
     writeSystem(w, o, path);

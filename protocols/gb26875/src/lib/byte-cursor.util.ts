@@ -53,10 +53,7 @@ export class ByteReader {
     const p = this.pos;
     this.pos = p + 4;
     return (
-      ((b[p] as number) |
-        ((b[p + 1] as number) << 8) |
-        ((b[p + 2] as number) << 16) |
-        ((b[p + 3] as number) << 24)) >>>
+      ((b[p] as number) | ((b[p + 1] as number) << 8) | ((b[p + 2] as number) << 16) | ((b[p + 3] as number) << 24)) >>>
       0
     );
   }
@@ -92,10 +89,7 @@ export class ByteWriter {
   private room(n: number): number {
     const p = this.pos;
     if (p + n > this.buf.length) {
-      throw new Gb26875Error(
-        'adu-too-long',
-        `the ADU would exceed ${this.buf.length} bytes (GB/T 26875.3 §7)`,
-      );
+      throw new Gb26875Error('adu-too-long', `the ADU would exceed ${this.buf.length} bytes (GB/T 26875.3 §7)`);
     }
     this.pos = p + n;
     return p;

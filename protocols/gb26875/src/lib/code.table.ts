@@ -209,10 +209,7 @@ const ANALOG_LISTING: Readonly<Record<number, readonly [string, string | null, n
 };
 
 export const ANALOG_TYPES: CodeTable<AnalogTypeRef> = (() => {
-  const names = buildTable(
-    Object.fromEntries(Object.entries(ANALOG_LISTING).map(([k, [name]]) => [k, name])),
-    128,
-  );
+  const names = buildTable(Object.fromEntries(Object.entries(ANALOG_LISTING).map(([k, [name]]) => [k, name])), 128);
   const byCode = names.byCode.map((ref) => {
     const [, unit, decimals] = ANALOG_LISTING[ref.code] ?? [ref.name, null, null];
     return Object.freeze({ code: ref.code, name: ref.name, unit, decimals });

@@ -93,7 +93,10 @@ describe(decodeFrame.name, () => {
   });
 
   it('accepts the version bytes vendors use (0.1, 1.16) without complaint', () => {
-    for (const [major, minor] of [[0, 1], [1, 0x10]] as const) {
+    for (const [major, minor] of [
+      [0, 1],
+      [1, 0x10],
+    ] as const) {
       const r = decodeFrame(patched(BS1, { 4: major, 5: minor }));
       expect(r.ok && r.frame.version).toEqual({ major, minor });
     }

@@ -4,7 +4,17 @@ import { ADU_TYPES, COMMAND, COMMANDS, isKnownCommand, type CodeRef } from './co
 import type { Address, Adu, AduObject, Frame } from './frame.model';
 import { Gb26875Error } from './gb26875.error';
 import { hexToUint, parseHex, toHex } from './hex.util';
-import { agree, asArray, asInt, asRecord, asString, type InputRecord, intField, invalid, refCode } from './input-field.util';
+import {
+  agree,
+  asArray,
+  asInt,
+  asRecord,
+  asString,
+  type InputRecord,
+  intField,
+  invalid,
+  refCode,
+} from './input-field.util';
 import { readTimeLabel, type TimeEncoding, writeTimeLabel, writeTimeLabelAt } from './time-label.codec';
 
 /*
@@ -41,8 +51,7 @@ export interface DecodeOptions {
 export type EncodeOptions = DecodeOptions;
 
 export type DecodeResult<T = Frame> =
-  | { readonly ok: true; readonly frame: T }
-  | { readonly ok: false; readonly error: Gb26875Error };
+  { readonly ok: true; readonly frame: T } | { readonly ok: false; readonly error: Gb26875Error };
 
 /** The checksum of the frame at `start` whose ADU is `aduLength` bytes long. */
 export function frameChecksum(buf: Uint8Array, start: number, aduLength: number): number {
@@ -91,13 +100,20 @@ function framing(bytes: Uint8Array): DecodeResult<number> {
   const expected = frameChecksum(bytes, 0, aduLength);
   if (bytes[n - 3] !== expected) {
     const got = (bytes[n - 3] as number).toString(16).padStart(2, '0');
-    return fail('bad-checksum', `checksum is 0x${got}, the bytes sum to 0x${expected.toString(16).padStart(2, '0')}`, bytes, n - 3);
+    return fail(
+      'bad-checksum',
+      `checksum is 0x${got}, the bytes sum to 0x${expected.toString(16).padStart(2, '0')}`,
+      bytes,
+      n - 3,
+    );
   }
   return { ok: true, frame: aduLength };
 }
 
 function readAddress(b: Uint8Array, p: number): Address {
-  const low32 = ((b[p] as number) | ((b[p + 1] as number) << 8) | ((b[p + 2] as number) << 16) | ((b[p + 3] as number) << 24)) >>> 0;
+  const low32 =
+    ((b[p] as number) | ((b[p + 1] as number) << 8) | ((b[p + 2] as number) << 16) | ((b[p + 3] as number) << 24)) >>>
+    0;
   const high16 = (b[p + 4] as number) | ((b[p + 5] as number) << 8);
   return { hex: toHex(b, p, p + 6), value: String(high16 * 0x1_0000_0000 + low32) };
 }
@@ -243,7 +259,11 @@ function readAdu(buf: Uint8Array, start: number, end: number, enc: TimeEncoding,
     throw e;
   }
   if (r.remaining > 0) {
-    return failAt('trailing-bytes', `type ${typeCode} (${type.name}): ${r.remaining} byte(s) after ${count} object(s)`, at(r.pos));
+    return failAt(
+      'trailing-bytes',
+      `type ${typeCode} (${type.name}): ${r.remaining} byte(s) after ${count} object(s)`,
+      at(r.pos),
+    );
   }
   return { ok: true, frame: { type, objects, raw } };
 }
@@ -303,14 +323,17 @@ function writeAdu(w: ByteWriter, input: InputRecord, command: number, enc: TimeE
       const o = asRecord(objects[i], path);
       codec.write(w, o, path, enc);
       if (timed) writeTimeLabel(w, o['occurredAt'], `${path}.occurredAt`, enc);
-      else if (o['occurredAt'] !== undefined) throw invalid(`${path}.occurredAt`, 'nothing (type has no time label)', o['occurredAt']);
+      else if (o['occurredAt'] !== undefined)
+        throw invalid(`${path}.occurredAt`, 'nothing (type has no time label)', o['occurredAt']);
     }
     return;
   }
   if (input['raw'] === undefined) {
     throw new Gb26875Error(
       'invalid-value',
-      codec === undefined ? `adu.raw: type ${typeCode} has no object layout; give its bytes as raw hex` : 'adu: needs objects or raw',
+      codec === undefined
+        ? `adu.raw: type ${typeCode} has no object layout; give its bytes as raw hex`
+        : 'adu: needs objects or raw',
     );
   }
   const raw = parseHex(asString(input['raw'], 'adu.raw'), 'adu.raw');
@@ -362,7 +385,11 @@ export function encodeAdu(input: Adu | Readonly<Record<string, unknown>>, option
  * replier's own time label. `received` needs only a readable header (26 bytes starting `@@`),
  * so a frame with a broken body can still be denied.
  */
-export function buildReply(received: Uint8Array, command: typeof COMMAND.CONFIRM | typeof COMMAND.DENY, sentAt: string): Buffer {
+export function buildReply(
+  received: Uint8Array,
+  command: typeof COMMAND.CONFIRM | typeof COMMAND.DENY,
+  sentAt: string,
+): Buffer {
   if (received.length < HEADER_LENGTH || received[0] !== START_BYTE || received[1] !== START_BYTE) {
     throw new Gb26875Error('frame-too-short', 'no readable frame header to reply to', toHex(received));
   }

@@ -139,7 +139,11 @@ export class FrameReader {
       const aduLength = (buf[i + 24] as number) | ((buf[i + 25] as number) << 8);
       if (aduLength > MAX_ADU_LENGTH) {
         this.flushGarbage(buf, garbageFrom, i, stable);
-        this.reject(view(buf, i, i + HEADER_LENGTH, stable), 'adu-too-long', `ADU length ${aduLength} exceeds ${MAX_ADU_LENGTH}`);
+        this.reject(
+          view(buf, i, i + HEADER_LENGTH, stable),
+          'adu-too-long',
+          `ADU length ${aduLength} exceeds ${MAX_ADU_LENGTH}`,
+        );
         garbageFrom = ++i;
         continue;
       }
@@ -176,7 +180,10 @@ export class FrameReader {
 
   private reject(bytes: Buffer, code: Gb26875ErrorCode, message: string): void {
     this.invalids++;
-    this.sink.invalid(bytes, stackless(() => new Gb26875Error(code, message, bytes.toString('hex'))));
+    this.sink.invalid(
+      bytes,
+      stackless(() => new Gb26875Error(code, message, bytes.toString('hex'))),
+    );
   }
 }
 

@@ -58,5 +58,8 @@ export function hexToUint(value: unknown, size: number, path: string): number {
       if (i === 0) return n;
     }
   }
-  throw new Gb26875Error('invalid-value', `${path}: expected ${size} bytes of hex, got ${JSON.stringify(value) ?? 'nothing'}`);
+  throw new Gb26875Error(
+    'invalid-value',
+    `${path}: expected ${size} bytes of hex, got ${JSON.stringify(value) ?? 'nothing'}`,
+  );
 }

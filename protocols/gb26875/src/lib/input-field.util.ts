@@ -9,7 +9,9 @@ export type InputRecord = Readonly<Record<string, unknown>>;
 export function invalid(path: string, expected: string, got: unknown): Gb26875Error {
   return new Gb26875Error(
     'invalid-value',
-    got === undefined ? `${path}: missing, expected ${expected}` : `${path}: expected ${expected}, got ${JSON.stringify(got)}`,
+    got === undefined
+      ? `${path}: missing, expected ${expected}`
+      : `${path}: expected ${expected}, got ${JSON.stringify(got)}`,
   );
 }
 

@@ -10,7 +10,15 @@ import {
   UITD_OPERATION_BITS,
   UITD_STATE_BITS,
 } from './bit.table';
-import { ADU_TYPES, ANALOG_TYPES, type AnalogTypeRef, type CodeRef, COMMANDS, COMPONENT_TYPES, SYSTEM_TYPES } from './code.table';
+import {
+  ADU_TYPES,
+  ANALOG_TYPES,
+  type AnalogTypeRef,
+  type CodeRef,
+  COMMANDS,
+  COMPONENT_TYPES,
+  SYSTEM_TYPES,
+} from './code.table';
 import { decodeAdu, decodeFrame, type DecodeOptions, encodeAdu, encodeFrame, MAX_ADU_LENGTH } from './frame.codec';
 import type { Adu, Frame, KnownAduType } from './frame.model';
 import { Gb26875Error, type Gb26875ErrorCode } from './gb26875.error';
@@ -219,7 +227,10 @@ function pick<T>(options: readonly T[], selector: number): T {
 }
 
 /** The ways a hand-written input may name a code: bare code, bare name, {code}, {name}, {code, name}. */
-function refForms(table: { readonly byCode: readonly CodeRef[]; readonly byName: ReadonlyMap<string, number> }, code: number): unknown[] {
+function refForms(
+  table: { readonly byCode: readonly CodeRef[]; readonly byName: ReadonlyMap<string, number> },
+  code: number,
+): unknown[] {
   const ref = refOf(table, code);
   const forms: unknown[] = [code, { code }, { code, name: ref.name }];
   if (table.byName.get(ref.name) === code) forms.push(ref.name, { name: ref.name });
@@ -248,11 +259,13 @@ const stream = (n: number): fc.Arbitrary<number[]> =>
   fc.uint8Array({ minLength: n, maxLength: n }).map((u) => Array.from(u));
 /** Byte strings of any length up to `max`, both short and long ones. */
 const someBytes = (max: number): fc.Arbitrary<number[]> =>
-  fc.oneof(stream(0), fc.uint8Array({ maxLength: max }), fc.uint8Array({ maxLength: max, size: 'max' })).map((u) => Array.from(u));
+  fc
+    .oneof(stream(0), fc.uint8Array({ maxLength: max }), fc.uint8Array({ maxLength: max, size: 'max' }))
+    .map((u) => Array.from(u));
 /** A byte made valid BCD (00–99), for the vendor time encoding. */
 const toBcd = (b: number): number => {
   const v = b % 100;
-  return (Math.floor(v / 10) << 4) | v % 10;
+  return (Math.floor(v / 10) << 4) | (v % 10);
 };
 /** Selects one of several equivalent hand-written forms. */
 const form = fc.nat({ max: 1000 });
@@ -329,10 +342,13 @@ function descriptionText(maxBytes: number): fc.Arbitrary<string> {
 function longText(minBytes: number): fc.Arbitrary<string> {
   return fc
     .tuple(
-      fc.array(fc.integer({ min: 0x4e00, max: 0x9fa5 }).map((c) => String.fromCharCode(c)), {
-        minLength: Math.floor(minBytes / 2) + 1,
-        maxLength: Math.floor(minBytes / 2) + 40,
-      }),
+      fc.array(
+        fc.integer({ min: 0x4e00, max: 0x9fa5 }).map((c) => String.fromCharCode(c)),
+        {
+          minLength: Math.floor(minBytes / 2) + 1,
+          maxLength: Math.floor(minBytes / 2) + 40,
+        },
+      ),
       fc.string({ maxLength: 10 }),
     )
     .map(([cjk, ascii]) => `${cjk.join('')}${ascii}`);
@@ -380,7 +396,10 @@ function wireKnownAdu(code: KnownAduType, bcd = false): fc.Arbitrary<number[]> {
           stream(n * per),
           dk === undefined
             ? fc.constant<number[][]>([])
-            : fc.array(descriptionWire(dk === 'desc31' ? 31 : null, n >= SHORT_DESCRIPTION_FROM), { minLength: n, maxLength: n }),
+            : fc.array(descriptionWire(dk === 'desc31' ? 31 : null, n >= SHORT_DESCRIPTION_FROM), {
+                minLength: n,
+                maxLength: n,
+              }),
         ),
       )
       .map(([n, bytes, descriptions]) => {
@@ -438,7 +457,11 @@ const wireUserDefinedTypeFrame = wireFrame(STANDARD_COMMAND, wireOpaqueAdu(userD
 /** A user-defined command carries an opaque ADU of any bytes (a known type byte included), or none. */
 const wireUserCommandFrame = wireFrame(
   USER_COMMAND,
-  fc.oneof(fc.constant<number[]>([]), wireOpaqueAdu(byte), fc.constantFrom(...KNOWN_TYPES).chain((c) => wireKnownAdu(c))),
+  fc.oneof(
+    fc.constant<number[]>([]),
+    wireOpaqueAdu(byte),
+    fc.constantFrom(...KNOWN_TYPES).chain((c) => wireKnownAdu(c)),
+  ),
 );
 const wireEmptyAduFrame = wireFrame(ANY_COMMAND, fc.constant<number[]>([]));
 const wireAnyFrame = fc.oneof(
@@ -590,7 +613,13 @@ const FIELD_MODELS: Readonly<Record<FieldKind, FieldModel>> = {
   compAddr: (b, s) => {
     const v = leValue(b);
     const full = { hex: hexOf(b), value: v, low16: v % 0x10000, high16: Math.floor(v / 0x10000) };
-    const forms = [{ value: v }, { hex: full.hex }, { low16: full.low16, high16: full.high16 }, full, { hex: full.hex.toUpperCase(), value: v }];
+    const forms = [
+      { value: v },
+      { hex: full.hex },
+      { low16: full.low16, high16: full.high16 },
+      full,
+      { hex: full.hex.toUpperCase(), value: v },
+    ];
     return { bytes: [...b], value: { componentAddress: full }, minimal: { componentAddress: pick(forms, s) } };
   },
   sysState: stateModel(SYSTEM_STATE_BITS, 2),
@@ -643,7 +672,9 @@ function knownAduModel(code: KnownAduType, minCount = 0, maxCount = 255): fc.Arb
           fc.constant(n),
           stream(n * per),
           stream(n * nf),
-          dk === undefined ? fc.constant<string[]>([]) : fc.array(descriptionText(textBytes(n)), { minLength: n, maxLength: n }),
+          dk === undefined
+            ? fc.constant<string[]>([])
+            : fc.array(descriptionText(textBytes(n)), { minLength: n, maxLength: n }),
         ),
       )
       .map(([n, bytes, selectors, texts]) => {
@@ -701,33 +732,38 @@ interface FrameModel {
 function addressForms(bytes: readonly number[], f: number): unknown {
   const value = String(leValue(bytes));
   const hex = hexOf(bytes);
-  return pick([{ value }, { hex }, value, Number(value), { value: Number(value) }, { hex, value }, { hex: hex.toUpperCase() }], f);
+  return pick(
+    [{ value }, { hex }, value, Number(value), { value: Number(value) }, { hex, value }, { hex: hex.toUpperCase() }],
+    f,
+  );
 }
 
 function frameModel(command: fc.Arbitrary<number>, adu: fc.Arbitrary<Part | null>): fc.Arbitrary<FrameModel> {
-  return fc.tuple(wireHeader(command), adu, form, form, form, fc.boolean(), fc.boolean()).map(([h, a, fs, fd, fcmd, omitVersion, omitAdu]) => {
-    const value: Frame = {
-      serial: h.serial,
-      version: { major: h.major, minor: h.minor },
-      sentAt: timeLabel(h.time),
-      source: { hex: hexOf(h.source), value: String(leValue(h.source)) },
-      destination: { hex: hexOf(h.destination), value: String(leValue(h.destination)) },
-      command: refOf(COMMANDS, h.command),
-      adu: a === null ? null : (a.value as unknown as Adu),
-    };
-    const minimal: Record<string, unknown> = {
-      serial: h.serial,
-      sentAt: value.sentAt,
-      source: addressForms(h.source, fs),
-      destination: addressForms(h.destination, fd),
-      command: pick(refForms(COMMANDS, h.command), fcmd),
-    };
-    // The version may be left out when it is the default 1.1.
-    if (!(omitVersion && h.major === 1 && h.minor === 1)) minimal['version'] = { major: h.major, minor: h.minor };
-    if (a !== null) minimal['adu'] = a.minimal;
-    else if (!omitAdu) minimal['adu'] = null;
-    return { bytes: buildFrame(h, a?.bytes ?? []), value, minimal };
-  });
+  return fc
+    .tuple(wireHeader(command), adu, form, form, form, fc.boolean(), fc.boolean())
+    .map(([h, a, fs, fd, fcmd, omitVersion, omitAdu]) => {
+      const value: Frame = {
+        serial: h.serial,
+        version: { major: h.major, minor: h.minor },
+        sentAt: timeLabel(h.time),
+        source: { hex: hexOf(h.source), value: String(leValue(h.source)) },
+        destination: { hex: hexOf(h.destination), value: String(leValue(h.destination)) },
+        command: refOf(COMMANDS, h.command),
+        adu: a === null ? null : (a.value as unknown as Adu),
+      };
+      const minimal: Record<string, unknown> = {
+        serial: h.serial,
+        sentAt: value.sentAt,
+        source: addressForms(h.source, fs),
+        destination: addressForms(h.destination, fd),
+        command: pick(refForms(COMMANDS, h.command), fcmd),
+      };
+      // The version may be left out when it is the default 1.1.
+      if (!(omitVersion && h.major === 1 && h.minor === 1)) minimal['version'] = { major: h.major, minor: h.minor };
+      if (a !== null) minimal['adu'] = a.minimal;
+      else if (!omitAdu) minimal['adu'] = null;
+      return { bytes: buildFrame(h, a?.bytes ?? []), value, minimal };
+    });
 }
 
 const knownFrameModel = (code: KnownAduType, minCount = 0, maxCount = 255): fc.Arbitrary<FrameModel> =>
@@ -825,20 +861,17 @@ describe('the spec model of the wire grammar', () => {
 });
 
 describe('bytes first: encodeFrame(JSON of decodeFrame(x)) returns x for any valid frame bytes', () => {
-  describe.each(KNOWN_TYPES.map((c) => [c, typeName(c)] as const))(
-    'ADU type %i (%s)',
-    (code) => {
-      it('0..max objects of random field bytes, with and without time labels, round-trip byte for byte', () => {
-        fc.assert(
-          fc.property(wireKnownFrame(code), (bytes) => {
-            const frame = assertBytesRoundTrip(bytes);
-            expectIs(frame.adu?.objects.length, bytes[28]);
-          }),
-          PER_TYPE_RUNS,
-        );
-      });
-    },
-  );
+  describe.each(KNOWN_TYPES.map((c) => [c, typeName(c)] as const))('ADU type %i (%s)', (code) => {
+    it('0..max objects of random field bytes, with and without time labels, round-trip byte for byte', () => {
+      fc.assert(
+        fc.property(wireKnownFrame(code), (bytes) => {
+          const frame = assertBytesRoundTrip(bytes);
+          expectIs(frame.adu?.objects.length, bytes[28]);
+        }),
+        PER_TYPE_RUNS,
+      );
+    });
+  });
 
   it('reserved type codes with random raw bodies decode to no objects and round-trip', () => {
     fc.assert(
@@ -907,10 +940,13 @@ describe('bytes first: encodeFrame(JSON of decodeFrame(x)) returns x for any val
 describe('bytes first at ADU level: encodeAdu(JSON of decodeAdu(x)) returns x', () => {
   it('every known type with 0..max objects of random field bytes', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...KNOWN_TYPES).chain((c) => wireKnownAdu(c)), (adu) => {
-        const decoded = assertAduBytesRoundTrip(Buffer.from(adu));
-        expectIs(decoded.objects.length, adu[1]);
-      }),
+      fc.property(
+        fc.constantFrom(...KNOWN_TYPES).chain((c) => wireKnownAdu(c)),
+        (adu) => {
+          const decoded = assertAduBytesRoundTrip(Buffer.from(adu));
+          expectIs(decoded.objects.length, adu[1]);
+        },
+      ),
       MANY_RUNS,
     );
   });
@@ -925,7 +961,10 @@ describe('bytes first at ADU level: encodeAdu(JSON of decodeAdu(x)) returns x', 
   });
 
   it('whatever decodeAdu accepts (short random bytes, mutated valid ADUs, the empty ADU) is an ADU with a type and re-encodes to the same bytes', () => {
-    const validAdu = fc.oneof(fc.constantFrom(...KNOWN_TYPES).chain((c) => wireKnownAdu(c)), wireOpaqueAdu(byte));
+    const validAdu = fc.oneof(
+      fc.constantFrom(...KNOWN_TYPES).chain((c) => wireKnownAdu(c)),
+      wireOpaqueAdu(byte),
+    );
     const candidate = fc.oneof(someBytes(48), mutated(validAdu));
     fc.assert(
       fc.property(candidate, (bytes) => {
@@ -933,7 +972,10 @@ describe('bytes first at ADU level: encodeAdu(JSON of decodeAdu(x)) returns x', 
         const r = decodeAdu(adu);
         if (!r.ok) return;
         // An empty ADU has no type byte: it must be refused, not decoded to an Adu without a type.
-        expectSame(r.frame.type, adu.length > 0 ? refOf(ADU_TYPES, adu[0] ?? 0) : 'a type read from a type byte, or a rejection');
+        expectSame(
+          r.frame.type,
+          adu.length > 0 ? refOf(ADU_TYPES, adu[0] ?? 0) : 'a type read from a type byte, or a rejection',
+        );
         expectIs(encodeAdu(viaJson(r.frame)).toString('hex'), adu.toString('hex'));
       }),
       MANY_RUNS,
@@ -985,15 +1027,18 @@ describe('values first: decodeFrame(encodeFrame(v)) deep-equals v for canonical 
     },
   );
 
-  it.each(Object.entries(opaqueFrameModels))('%s: decode(encode(v)) = v, and v is what the model reads from its bytes', (_name, arb) => {
-    fc.assert(
-      fc.property(arb, (m) => {
-        expectSame(decodedOrThrow(m.bytes), m.value);
-        expectSame(decodedOrThrow(encodeFrame(m.value)), m.value);
-      }),
-      RUNS,
-    );
-  });
+  it.each(Object.entries(opaqueFrameModels))(
+    '%s: decode(encode(v)) = v, and v is what the model reads from its bytes',
+    (_name, arb) => {
+      fc.assert(
+        fc.property(arb, (m) => {
+          expectSame(decodedOrThrow(m.bytes), m.value);
+          expectSame(decodedOrThrow(encodeFrame(m.value)), m.value);
+        }),
+        RUNS,
+      );
+    },
+  );
 
   it('at ADU level: decodeAdu(encodeAdu(v)) deep-equals v for every known and reserved type', () => {
     const aduModel = fc.oneof(
@@ -1026,9 +1071,12 @@ describe('values first: hand-written minimal inputs encode to the canonical byte
 
   it('at ADU level, encodeAdu takes the same minimal forms', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...KNOWN_TYPES).chain((c) => knownAduModel(c)), (m) => {
-        expectIs(encodeAdu(m.minimal).toString('hex'), hexOf(m.bytes));
-      }),
+      fc.property(
+        fc.constantFrom(...KNOWN_TYPES).chain((c) => knownAduModel(c)),
+        (m) => {
+          expectIs(encodeAdu(m.minimal).toString('hex'), hexOf(m.bytes));
+        },
+      ),
       MANY_RUNS,
     );
   });
@@ -1183,7 +1231,8 @@ describe('encoder validation: out-of-range input throws a Gb26875Error naming th
         ),
         ([{ input, index }, text]) => {
           expectRefusal(
-            () => encodeFrame(withObject(input, index, (o) => ({ ...o, description: text, descriptionRaw: undefined }))),
+            () =>
+              encodeFrame(withObject(input, index, (o) => ({ ...o, description: text, descriptionRaw: undefined }))),
             'invalid-value',
             `adu.objects[${index}].description`,
           );
@@ -1211,20 +1260,32 @@ describe('encoder validation: out-of-range input throws a Gb26875Error naming th
   });
 
   it('state flags that disagree with raw → invalid-value at .state.flags', () => {
-    const tables: Partial<Record<KnownAduType, BitTable>> = { 1: SYSTEM_STATE_BITS, 2: COMPONENT_STATE_BITS, 21: UITD_STATE_BITS };
+    const tables: Partial<Record<KnownAduType, BitTable>> = {
+      1: SYSTEM_STATE_BITS,
+      2: COMPONENT_STATE_BITS,
+      21: UITD_STATE_BITS,
+    };
     fc.assert(
-      fc.property(framesWithObject([1, 2, 21]), fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0, max: 0xffff }), ({ code, input, index }, raw0, claimed0) => {
-        const table = tables[code] ?? [];
-        const max = code === 21 ? 0xff : 0xffff;
-        const raw = raw0 & max;
-        let claimed = claimed0 & namedBits(table);
-        if (claimed === (raw & namedBits(table))) claimed ^= 1 << (raw0 % table.length);
-        expectRefusal(
-          () => encodeFrame(withObject(input, index, (o) => ({ ...o, state: { raw, flags: flagNames(table, claimed) } }))),
-          'invalid-value',
-          `adu.objects[${index}].state.flags`,
-        );
-      }),
+      fc.property(
+        framesWithObject([1, 2, 21]),
+        fc.integer({ min: 0, max: 0xffff }),
+        fc.integer({ min: 0, max: 0xffff }),
+        ({ code, input, index }, raw0, claimed0) => {
+          const table = tables[code] ?? [];
+          const max = code === 21 ? 0xff : 0xffff;
+          const raw = raw0 & max;
+          let claimed = claimed0 & namedBits(table);
+          if (claimed === (raw & namedBits(table))) claimed ^= 1 << (raw0 % table.length);
+          expectRefusal(
+            () =>
+              encodeFrame(
+                withObject(input, index, (o) => ({ ...o, state: { raw, flags: flagNames(table, claimed) } })),
+              ),
+            'invalid-value',
+            `adu.objects[${index}].state.flags`,
+          );
+        },
+      ),
       RUNS,
     );
   });
@@ -1242,23 +1303,29 @@ describe('encoder validation: out-of-range input throws a Gb26875Error naming th
       fc.constantFrom<unknown>('Fire-Alarm', 'fire_alarm', 'power-fault ', 'duty-check-answer', 'unknown', 1, null),
     );
     fc.assert(
-      fc.property(framesWithObject([1, 2, 21, 4, 24]), unknownName, fc.nat(), fc.boolean(), ({ code, input, index }, name, at, withRaw) => {
-        const table = tables[code] ?? [];
-        // 'duty-check-answer' is a UITD operation, not a BFF one; skip where it is legitimate.
-        fc.pre(!(typeof name === 'string' && table.includes(name)));
-        const ops = code === 4 || code === 24;
-        const flags: unknown[] = flagNames(table, 0b101);
-        flags.splice(at % (flags.length + 1), 0, name);
-        const patch = (o: Record<string, unknown>): Record<string, unknown> =>
-          ops
-            ? { ...o, operations: flags, operationsRaw: withRaw ? 0b101 : undefined }
-            : { ...o, state: withRaw ? { raw: 0b101, flags } : { flags } };
-        expectRefusal(
-          () => encodeFrame(withObject(input, index, patch)),
-          'invalid-value',
-          `adu.objects[${index}].${ops ? 'operations' : 'state.flags'}`,
-        );
-      }),
+      fc.property(
+        framesWithObject([1, 2, 21, 4, 24]),
+        unknownName,
+        fc.nat(),
+        fc.boolean(),
+        ({ code, input, index }, name, at, withRaw) => {
+          const table = tables[code] ?? [];
+          // 'duty-check-answer' is a UITD operation, not a BFF one; skip where it is legitimate.
+          fc.pre(!(typeof name === 'string' && table.includes(name)));
+          const ops = code === 4 || code === 24;
+          const flags: unknown[] = flagNames(table, 0b101);
+          flags.splice(at % (flags.length + 1), 0, name);
+          const patch = (o: Record<string, unknown>): Record<string, unknown> =>
+            ops
+              ? { ...o, operations: flags, operationsRaw: withRaw ? 0b101 : undefined }
+              : { ...o, state: withRaw ? { raw: 0b101, flags } : { flags } };
+          expectRefusal(
+            () => encodeFrame(withObject(input, index, patch)),
+            'invalid-value',
+            `adu.objects[${index}].${ops ? 'operations' : 'state.flags'}`,
+          );
+        },
+      ),
       RUNS,
     );
   });
@@ -1272,16 +1339,24 @@ describe('encoder validation: out-of-range input throws a Gb26875Error naming th
         .map(([t, k, m]) => ({ t, value: (k + m / 1000) / 10 ** (analogRefOf(t).decimals ?? 0) })),
       // A multiple, but its raw value does not fit int16.
       fc
-        .tuple(fc.constantFrom(...scaled), fc.oneof(fc.integer({ min: 32768, max: 10_000_000 }), fc.integer({ min: -10_000_000, max: -32769 })))
+        .tuple(
+          fc.constantFrom(...scaled),
+          fc.oneof(fc.integer({ min: 32768, max: 10_000_000 }), fc.integer({ min: -10_000_000, max: -32769 })),
+        )
         .map(([t, raw]) => ({ t, value: raw / 10 ** (analogRefOf(t).decimals ?? 0) })),
       // A number on a type with no known scale (unused, reserved, user-defined).
-      fc.tuple(fc.oneof(fc.constant(0), fc.integer({ min: 13, max: 255 })), fc.integer({ min: -100, max: 100 })).map(([t, value]) => ({ t, value })),
+      fc
+        .tuple(fc.oneof(fc.constant(0), fc.integer({ min: 13, max: 255 })), fc.integer({ min: -100, max: 100 }))
+        .map(([t, value]) => ({ t, value })),
       fc.constantFrom(...scaled).map((t) => ({ t, value: '12' as unknown })),
     );
     fc.assert(
       fc.property(framesWithObject([3]), badAnalog, ({ input, index }, { t, value }) => {
         expectRefusal(
-          () => encodeFrame(withObject(input, index, (o) => ({ ...o, analogType: { code: t }, rawValue: undefined, value }))),
+          () =>
+            encodeFrame(
+              withObject(input, index, (o) => ({ ...o, analogType: { code: t }, rawValue: undefined, value })),
+            ),
           'invalid-value',
           `adu.objects[${index}].value`,
         );
@@ -1291,7 +1366,11 @@ describe('encoder validation: out-of-range input throws a Gb26875Error naming th
   });
 
   it('hex of the wrong length → invalid-value at source.hex / destination.hex / componentAddress.hex', () => {
-    const wrong = (n: number) => fc.array(byte, { maxLength: 12 }).filter((b) => b.length !== n).map(hexOf);
+    const wrong = (n: number) =>
+      fc
+        .array(byte, { maxLength: 12 })
+        .filter((b) => b.length !== n)
+        .map(hexOf);
     fc.assert(
       fc.property(smallFrameModel, fc.constantFrom('source', 'destination'), wrong(6), (m, field, hex) => {
         const input = viaJson(m.value) as unknown as Record<string, unknown>;
@@ -1323,11 +1402,18 @@ describe('encoder validation: out-of-range input throws a Gb26875Error naming th
         }),
     );
     fc.assert(
-      fc.property(fc.oneof(opaqueFrameModels['reserved type codes (0–127 without a layout)'], opaqueFrameModels['user-defined commands (128–255), opaque ADU of any type byte']), malformed, (m, raw) => {
-        const input = viaJson(m.value) as unknown as Record<string, unknown>;
-        const adu = input['adu'] as Record<string, unknown>;
-        expectRefusal(() => encodeFrame({ ...input, adu: { ...adu, raw } }), 'invalid-value', 'adu.raw');
-      }),
+      fc.property(
+        fc.oneof(
+          opaqueFrameModels['reserved type codes (0–127 without a layout)'],
+          opaqueFrameModels['user-defined commands (128–255), opaque ADU of any type byte'],
+        ),
+        malformed,
+        (m, raw) => {
+          const input = viaJson(m.value) as unknown as Record<string, unknown>;
+          const adu = input['adu'] as Record<string, unknown>;
+          expectRefusal(() => encodeFrame({ ...input, adu: { ...adu, raw } }), 'invalid-value', 'adu.raw');
+        },
+      ),
       RUNS,
     );
     fc.assert(
@@ -1342,13 +1428,22 @@ describe('encoder validation: out-of-range input throws a Gb26875Error naming th
   it('more objects than fit in 1024 bytes → adu-too-long; more than 255 objects → invalid-value at adu.objects', () => {
     fc.assert(
       fc.property(
-        fc.constantFrom(...KNOWN_TYPES).chain((code) => fc.tuple(knownAduModel(code, 1, 1), fc.integer({ min: 1, max: 300 }))),
+        fc
+          .constantFrom(...KNOWN_TYPES)
+          .chain((code) => fc.tuple(knownAduModel(code, 1, 1), fc.integer({ min: 1, max: 300 }))),
         ([adu, extra]) => {
           // One object (with its time label, if it has one), repeated until it no longer fits.
           const size = adu.bytes.length - 2;
           const n = Math.floor((MAX_ADU_LENGTH - 2) / size) + extra;
           const o = (adu.value['objects'] as unknown[])[0];
-          const input = { serial: 1, sentAt: '2024-01-01T00:00:00', source: '1', destination: '2', command: 2, adu: { type: adu.value['type'], objects: Array<unknown>(n).fill(o) } };
+          const input = {
+            serial: 1,
+            sentAt: '2024-01-01T00:00:00',
+            source: '1',
+            destination: '2',
+            command: 2,
+            adu: { type: adu.value['type'], objects: Array<unknown>(n).fill(o) },
+          };
           if (n > 255) expectRefusal(() => encodeFrame(input), 'invalid-value', 'adu.objects');
           else expectRefusal(() => encodeFrame(input), 'adu-too-long', /1024/);
         },
@@ -1359,13 +1454,25 @@ describe('encoder validation: out-of-range input throws a Gb26875Error naming th
 
   it('an opaque raw ADU over 1024 bytes → adu-too-long, at frame and ADU level', () => {
     fc.assert(
-      fc.property(fc.oneof(reservedType, userDefinedType), fc.array(byte, { minLength: 1024, maxLength: 3000 }), USER_COMMAND, (t, body, command) => {
-        const raw = hexOf([t, ...body]);
-        const frame = { serial: 1, sentAt: '2024-01-01T00:00:00', source: '1', destination: '2', command, adu: { type: { code: t }, raw } };
-        expectRefusal(() => encodeFrame(frame), 'adu-too-long', /1024/);
-        expectRefusal(() => encodeFrame({ ...frame, command: 2 }), 'adu-too-long', /1024/);
-        expectRefusal(() => encodeAdu({ type: { code: t }, raw }), 'adu-too-long', /1024/);
-      }),
+      fc.property(
+        fc.oneof(reservedType, userDefinedType),
+        fc.array(byte, { minLength: 1024, maxLength: 3000 }),
+        USER_COMMAND,
+        (t, body, command) => {
+          const raw = hexOf([t, ...body]);
+          const frame = {
+            serial: 1,
+            sentAt: '2024-01-01T00:00:00',
+            source: '1',
+            destination: '2',
+            command,
+            adu: { type: { code: t }, raw },
+          };
+          expectRefusal(() => encodeFrame(frame), 'adu-too-long', /1024/);
+          expectRefusal(() => encodeFrame({ ...frame, command: 2 }), 'adu-too-long', /1024/);
+          expectRefusal(() => encodeAdu({ type: { code: t }, raw }), 'adu-too-long', /1024/);
+        },
+      ),
       RUNS,
     );
   });
@@ -1392,7 +1499,27 @@ describe('encoder robustness: any one-field mutation of a valid input', () => {
 
   const replacement = fc.oneof(
     fc.jsonValue({ maxDepth: 2 }),
-    fc.constantFrom<unknown>(undefined, NaN, Infinity, -Infinity, -1, 256, 65536, 2 ** 32, 2 ** 48, 2 ** 53, 1.5, -0, '', 'zz', '0x', [], {}, null, true),
+    fc.constantFrom<unknown>(
+      undefined,
+      NaN,
+      Infinity,
+      -Infinity,
+      -1,
+      256,
+      65536,
+      2 ** 32,
+      2 ** 48,
+      2 ** 53,
+      1.5,
+      -0,
+      '',
+      'zz',
+      '0x',
+      [],
+      {},
+      null,
+      true,
+    ),
   );
 
   it('either throws a Gb26875Error (invalid-value or adu-too-long) or yields a frame decodeFrame accepts and that re-encodes identically', () => {
@@ -1422,4 +1549,3 @@ describe('encoder robustness: any one-field mutation of a valid input', () => {
     );
   });
 });
-

@@ -16,7 +16,7 @@ function fromBcd(b: number): number {
 }
 
 function toBcd(v: number): number {
-  return ((Math.floor(v / 10) % 10) << 4) | v % 10;
+  return ((Math.floor(v / 10) % 10) << 4) | (v % 10);
 }
 
 /*
@@ -93,7 +93,12 @@ export function parseTimeLabel(text: unknown, path: string): readonly number[] {
     );
   }
   const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [
-    number, number, number, number, number, number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
   ];
   if (year < 2000 || year > 2255 || [month, day, hour, minute, second].some((v) => v > 255)) {
     throw new Gb26875Error('invalid-value', `${path}: ${text as string} does not fit the 6-byte time label`);
@@ -106,7 +111,13 @@ export function writeTimeLabel(w: ByteWriter, text: unknown, path: string, encod
 }
 
 /** Writes the six label bytes into `buf` at `offset`; returns the offset after them. */
-export function writeTimeLabelAt(buf: Uint8Array, offset: number, text: unknown, path: string, encoding: TimeEncoding): number {
+export function writeTimeLabelAt(
+  buf: Uint8Array,
+  offset: number,
+  text: unknown,
+  path: string,
+  encoding: TimeEncoding,
+): number {
   const values = parseTimeLabel(text, path);
   for (let i = 0; i < 6; i++) {
     const v = values[i] as number;
