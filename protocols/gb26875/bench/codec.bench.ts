@@ -18,6 +18,7 @@ import { runInNewContext } from 'node:vm';
 // The bench measures the package as its consumers import it (and checks run-ts resolves the alias).
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { decodeFrame, encodeFrame, type Frame, type FrameInput, FrameReader } from '@fireiot/gb26875';
+import { mulberry32 } from '../src/lib/mulberry32.test-util';
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -66,18 +67,9 @@ const flushObservers = () => new Promise<void>((resolve) => setTimeout(resolve, 
 // ---------------------------------------------------------------------------------------------
 // The realistic mix, built with encodeFrame from hand-written value objects
 
-/** mulberry32: a small deterministic PRNG so every run measures the same bytes. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rnd = prng(26875);
+/** Deterministic, so every run measures the same bytes. */
+const next = mulberry32(26875);
+const rnd = (): number => next() / 4294967296;
 const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
 const pad2 = (n: number) => String(n).padStart(2, '0');

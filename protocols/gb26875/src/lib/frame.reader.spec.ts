@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import extra from '../fixtures/gb26875-vectors.extra.json';
 import publicVectors from '../fixtures/gb26875-vectors.public.json';
 import { checkFraming, decodeFrame, encodeFrame, frameChecksum, MAX_FRAME_LENGTH } from './frame.codec';
+import { mulberry32 } from './mulberry32.test-util';
 import { FrameReader, type FrameSink } from './frame.reader';
 import type { Gb26875ErrorCode } from './gb26875.error';
 
@@ -200,17 +201,8 @@ function falseStart(aduLength: number): Buffer {
 const junk = (maxLength: number) =>
   fc.uint8Array({ maxLength }).map((a) => Buffer.from(a.map((x) => (x === 0x40 ? 0x41 : x))));
 
-/** A deterministic byte generator for the bulk tests (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
+/** A deterministic byte generator for the bulk tests. */
+const prng = mulberry32;
 
 // -------------------------------------------------------------------------------------------------
 
