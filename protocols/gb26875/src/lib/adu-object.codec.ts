@@ -81,11 +81,11 @@ function writeComponentAddress(w: ByteWriter, value: unknown, path: string): voi
 }
 
 // Readers build each object in one literal: on Node 20 a spread of partial objects costs µs per object.
-function systemType(r: ByteReader): CodeRef {
+function readSystemType(r: ByteReader): CodeRef {
   return SYSTEM_TYPES.byCode[r.u8()] as CodeRef;
 }
 
-function componentType(r: ByteReader): CodeRef {
+function readComponentType(r: ByteReader): CodeRef {
   return COMPONENT_TYPES.byCode[r.u8()] as CodeRef;
 }
 
@@ -233,7 +233,7 @@ function analogValue(raw: number, decimals: number | null): number | null {
 const systemState: ObjectCodec = {
   bodySize: 4,
   timed: true,
-  read: (r) => ({ systemType: systemType(r), systemAddress: r.u8(), state: readState(r, SYSTEM_STATE_BITS, 2) }),
+  read: (r) => ({ systemType: readSystemType(r), systemAddress: r.u8(), state: readState(r, SYSTEM_STATE_BITS, 2) }),
   write(w, o, path) {
     writeSystem(w, o, path);
     writeState(w, o['state'], SYSTEM_STATE_BITS, 2, `${path}.state`);
@@ -250,9 +250,9 @@ const componentState: ObjectCodec = {
   timed: true,
   read(r) {
     const o = {
-      systemType: systemType(r),
+      systemType: readSystemType(r),
       systemAddress: r.u8(),
-      componentType: componentType(r),
+      componentType: readComponentType(r),
       componentAddress: readComponentAddress(r),
       state: readState(r, COMPONENT_STATE_BITS, 2),
       description: '',
@@ -278,16 +278,16 @@ const componentAnalog: ObjectCodec = {
   bodySize: 10,
   timed: true,
   read(r) {
-    const systemType_ = systemType(r);
+    const systemType = readSystemType(r);
     const systemAddress = r.u8();
-    const componentType_ = componentType(r);
+    const componentType = readComponentType(r);
     const componentAddress = readComponentAddress(r);
     const analogType = ANALOG_TYPES.byCode[r.u8()] as (typeof ANALOG_TYPES.byCode)[number];
     const rawValue = r.i16le();
     return {
-      systemType: systemType_,
+      systemType,
       systemAddress,
-      componentType: componentType_,
+      componentType,
       componentAddress,
       analogType,
       rawValue,
@@ -326,11 +326,11 @@ const systemOperation: ObjectCodec = {
   bodySize: 4,
   timed: true,
   read(r) {
-    const systemType_ = systemType(r);
+    const systemType = readSystemType(r);
     const systemAddress = r.u8();
     const raw = r.u8();
     return {
-      systemType: systemType_,
+      systemType,
       systemAddress,
       operations: flagsOf(SYSTEM_OPERATION_BITS, raw),
       operationsRaw: raw,
@@ -351,7 +351,7 @@ const systemOperation: ObjectCodec = {
 const systemSoftwareVersion: ObjectCodec = {
   bodySize: 4,
   timed: false,
-  read: (r) => ({ systemType: systemType(r), systemAddress: r.u8(), softwareVersion: readVersion(r) }),
+  read: (r) => ({ systemType: readSystemType(r), systemAddress: r.u8(), softwareVersion: readVersion(r) }),
   write(w, o, path) {
     writeSystem(w, o, path);
     writeVersion(w, o['softwareVersion'], `${path}.softwareVersion`);
@@ -367,7 +367,7 @@ const systemConfig: ObjectCodec = {
   timed: false,
   read(r) {
     r.need(2, 'system');
-    const o = { systemType: systemType(r), systemAddress: r.u8(), description: '', descriptionRaw: '' };
+    const o = { systemType: readSystemType(r), systemAddress: r.u8(), description: '', descriptionRaw: '' };
     readPrefixedDescription(r, o);
     return o;
   },
@@ -387,9 +387,9 @@ const componentConfig: ObjectCodec = {
   timed: false,
   read(r) {
     const o = {
-      systemType: systemType(r),
+      systemType: readSystemType(r),
       systemAddress: r.u8(),
-      componentType: componentType(r),
+      componentType: readComponentType(r),
       componentAddress: readComponentAddress(r),
       description: '',
       descriptionRaw: '',
@@ -410,7 +410,7 @@ const componentConfig: ObjectCodec = {
 const systemTime: ObjectCodec = {
   bodySize: 8,
   timed: false,
-  read: (r, enc) => ({ systemType: systemType(r), systemAddress: r.u8(), systemTime: readTimeLabel(r, enc) }),
+  read: (r, enc) => ({ systemType: readSystemType(r), systemAddress: r.u8(), systemTime: readTimeLabel(r, enc) }),
   write(w, o, path, enc) {
     writeSystem(w, o, path);
     writeTimeLabel(w, o['systemTime'], `${path}.systemTime`, enc);
@@ -493,7 +493,7 @@ const uitdTime: ObjectCodec = {
 const systemRef: ObjectCodec = {
   bodySize: 2,
   timed: false,
-  read: (r) => ({ systemType: systemType(r), systemAddress: r.u8() }),
+  read: (r) => ({ systemType: readSystemType(r), systemAddress: r.u8() }),
   write: (w, o, path) => writeSystem(w, o, path),
 };
 
@@ -505,7 +505,7 @@ const systemRef: ObjectCodec = {
 const componentRef: ObjectCodec = {
   bodySize: 6,
   timed: false,
-  read: (r) => ({ systemType: systemType(r), systemAddress: r.u8(), componentAddress: readComponentAddress(r) }),
+  read: (r) => ({ systemType: readSystemType(r), systemAddress: r.u8(), componentAddress: readComponentAddress(r) }),
   write(w, o, path) {
     writeSystem(w, o, path);
     writeComponentAddress(w, o['componentAddress'], `${path}.componentAddress`);
@@ -520,7 +520,7 @@ const readSystemOperation: ObjectCodec = {
   bodySize: 9,
   timed: false,
   read: (r, enc) => ({
-    systemType: systemType(r),
+    systemType: readSystemType(r),
     systemAddress: r.u8(),
     recordCount: r.u8(),
     startTime: readTimeLabel(r, enc),
