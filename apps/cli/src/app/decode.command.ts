@@ -1,8 +1,7 @@
-import { parseArgs } from 'node:util';
-import { decodeFrame, Gb26875Error, parseHex, type TimeEncoding } from '@fireiot/gb26875';
+import { decodeFrame, Gb26875Error, parseHex } from '@fireiot/gb26875';
 import { type CliCommand, inputOf } from './cli.command';
 import { CliError } from './cli.error';
-import { timeEncodingOption } from './time-encoding.option';
+import { parseCodecArgs } from './codec-args.option';
 
 /** `fireiot decode <hex>`: one GB/T 26875.3 frame → the contract's JSON (exit 0) or `{ error }` (exit 1). */
 export const decodeCommand: CliCommand = {
@@ -10,12 +9,7 @@ export const decodeCommand: CliCommand = {
   usage: 'fireiot decode <hex | -> [--time-encoding binary|bcd]',
   summary: 'decode one GB/T 26875.3 frame (hex, spaces allowed) to JSON',
   async run(args, io) {
-    const { values, positionals } = parseArgs({
-      args: [...args],
-      options: { 'time-encoding': { type: 'string' } },
-      allowPositionals: true,
-    });
-    const timeEncoding: TimeEncoding = timeEncodingOption(values['time-encoding']);
+    const { positionals, timeEncoding } = parseCodecArgs(args);
     const text = await inputOf(positionals, io, '');
     let bytes: Buffer;
     try {

@@ -1,8 +1,7 @@
-import { parseArgs } from 'node:util';
 import { encodeFrame } from '@fireiot/gb26875';
 import { type CliCommand, inputOf } from './cli.command';
 import { CliError } from './cli.error';
-import { timeEncodingOption } from './time-encoding.option';
+import { parseCodecArgs } from './codec-args.option';
 
 /** `fireiot encode <json>`: the decoded JSON shape (or a hand-written subset) → frame hex. */
 export const encodeCommand: CliCommand = {
@@ -10,12 +9,7 @@ export const encodeCommand: CliCommand = {
   usage: 'fireiot encode <json | -> [--time-encoding binary|bcd]',
   summary: 'build a GB/T 26875.3 frame from JSON (the shape decode prints) and print its hex',
   async run(args, io) {
-    const { values, positionals } = parseArgs({
-      args: [...args],
-      options: { 'time-encoding': { type: 'string' } },
-      allowPositionals: true,
-    });
-    const timeEncoding = timeEncodingOption(values['time-encoding']);
+    const { positionals, timeEncoding } = parseCodecArgs(args);
     const text = await inputOf(positionals, io, ' ');
     let input: unknown;
     try {
