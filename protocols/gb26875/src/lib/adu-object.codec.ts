@@ -160,11 +160,11 @@ function descriptionBytes(o: InputRecord, path: string, maxSize: number): Buffer
     if (text === undefined || raw.text === text) return raw.bytes;
   }
   if (text === undefined) throw new Gb26875Error('invalid-value', `${path}: needs description or descriptionRaw`);
-  const bytes = encodeGb18030(text);
+  const { bytes, survives } = textDescriptions.get(text) ?? textDescription(text);
   // What the wire cannot carry back unchanged is refused, not silently altered: edge spaces and
   // NULs (trimmed on decode), characters GB18030 lacks (lone surrogates), iconv's one asymmetric
   // code point (U+E5E5).
-  if (!textSurvives(text, bytes)) {
+  if (!survives) {
     throw invalid(
       `${path}.description`,
       'text that decodes back unchanged (no edge spaces, NULs or unencodable characters)',
@@ -180,10 +180,12 @@ function descriptionBytes(o: InputRecord, path: string, maxSize: number): Buffer
   return bytes;
 }
 
-const survivors = new BoundedCache<string, boolean>(4096);
+/** Description text → its GB18030 bytes and whether they decode back to it (shared: never modified). */
+const textDescriptions = new BoundedCache<string, { bytes: Buffer; survives: boolean }>(4096);
 
-function textSurvives(text: string, bytes: Buffer): boolean {
-  return survivors.get(text) ?? survivors.set(text, decodeDescription(bytes) === text);
+function textDescription(text: string): { bytes: Buffer; survives: boolean } {
+  const bytes = encodeGb18030(text);
+  return textDescriptions.set(text, { bytes, survives: decodeDescription(bytes) === text });
 }
 
 /** Raw description hex → its bytes and decoded text (shared: never modified). */

@@ -62,7 +62,7 @@ export function frameChecksum(buf: Uint8Array, start: number, aduLength: number)
 }
 
 function fail<T>(code: Gb26875Error['code'], message: string, bytes: Uint8Array, offset?: number): DecodeResult<T> {
-  return { ok: false, error: new Gb26875Error(code, message, toHex(bytes), offset) };
+  return { ok: false, error: Gb26875Error.report(code, message, toHex(bytes), offset) };
 }
 
 /**
@@ -170,7 +170,7 @@ export function decodeFrame(bytes: Uint8Array, options: DecodeOptions = {}): Dec
     const a = readAdu(bytes, OFF_ADU, OFF_ADU + aduLength, enc, command < 128);
     if (!a.ok) {
       const offset = a.error.offset === undefined ? undefined : OFF_ADU + a.error.offset; // ADU → frame offset
-      return { ok: false, error: new Gb26875Error(a.error.code, a.error.message, toHex(bytes), offset) };
+      return { ok: false, error: Gb26875Error.report(a.error.code, a.error.message, toHex(bytes), offset) };
     }
     adu = a.frame;
   }
@@ -195,7 +195,9 @@ export function decodeFrame(bytes: Uint8Array, options: DecodeOptions = {}): Dec
  */
 export function decodeAdu(adu: Uint8Array, options: DecodeOptions = {}): DecodeResult<Adu> {
   const r = readAdu(adu, 0, adu.length, options.timeEncoding ?? 'binary', true);
-  return r.ok ? r : { ok: false, error: new Gb26875Error(r.error.code, r.error.message, toHex(adu), r.error.offset) };
+  return r.ok
+    ? r
+    : { ok: false, error: Gb26875Error.report(r.error.code, r.error.message, toHex(adu), r.error.offset) };
 }
 
 /*
@@ -269,7 +271,7 @@ function readAdu(buf: Uint8Array, start: number, end: number, enc: TimeEncoding,
 }
 
 function failAt<T>(code: Gb26875Error['code'], message: string, offset: number): DecodeResult<T> {
-  return { ok: false, error: new Gb26875Error(code, message, '', offset) };
+  return { ok: false, error: Gb26875Error.report(code, message, '', offset) };
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -314,8 +316,8 @@ function writeAdu(w: ByteWriter, input: InputRecord, command: number, enc: TimeE
     const objects = asArray(input['objects'], 'adu.objects');
     if (objects.length > 255) throw invalid('adu.objects', 'at most 255 objects', `${objects.length} objects`);
     // Timed types carry a time label on every object, or (as some devices send them) on none.
-    let timed = false;
-    if (codec.timed) for (const o of objects) timed ||= asRecord(o, 'adu.objects[]')['occurredAt'] !== undefined;
+    // A peek only: the loop below validates each object and names its index when it is not one.
+    const timed = codec.timed && objects.some((o) => (o as InputRecord | null)?.['occurredAt'] !== undefined);
     w.u8(typeCode);
     w.u8(objects.length);
     for (let i = 0; i < objects.length; i++) {

@@ -57,13 +57,8 @@ export class BoundedCache<K, V> {
   }
 }
 
-const encoded = new BoundedCache<string, Buffer>(4096);
-
-/** Encodes text as GB18030 (ASCII passes through unchanged). The result is shared: do not modify it. */
+/** Encodes text as GB18030 (ASCII passes through unchanged). */
 export function encodeGb18030(text: string): Buffer {
-  return (
-    encoded.get(text) ??
-    // eslint-disable-next-line no-control-regex
-    encoded.set(text, /^[\u0000-\u007f]*$/.test(text) ? Buffer.from(text, 'latin1') : iconv.encode(text, 'gb18030'))
-  );
+  // eslint-disable-next-line no-control-regex
+  return /^[\u0000-\u007f]*$/.test(text) ? Buffer.from(text, 'latin1') : iconv.encode(text, 'gb18030');
 }

@@ -46,6 +46,21 @@ export class Gb26875Error extends Error {
     super(message);
   }
 
+  /**
+   * An error to return, not throw (decode results, reader reports): built without a stack trace,
+   * which would only point into the codec and costs about a microsecond for every bad frame a
+   * peer streaming junk can send.
+   */
+  static report(code: Gb26875ErrorCode, message: string, hex = '', offset?: number): Gb26875Error {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      return new Gb26875Error(code, message, hex, offset);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  }
+
   toJSON(): { code: Gb26875ErrorCode; message: string; hex: string; offset?: number } {
     return this.offset === undefined
       ? { code: this.code, message: this.message, hex: this.hex }

@@ -50,13 +50,14 @@ function nibble(c: number): number {
 export function hexToUint(value: unknown, size: number, path: string): number {
   if (typeof value === 'string' && value.length === size * 2) {
     let n = 0;
+    let ok = true;
     for (let i = size - 1; i >= 0; i--) {
       const hi = nibble(value.charCodeAt(2 * i));
       const lo = nibble(value.charCodeAt(2 * i + 1));
-      if (hi < 0 || lo < 0) break;
+      ok &&= hi >= 0 && lo >= 0;
       n = n * 256 + hi * 16 + lo;
-      if (i === 0) return n;
     }
+    if (ok) return n;
   }
   throw new Gb26875Error(
     'invalid-value',
