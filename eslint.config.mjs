@@ -20,7 +20,16 @@ const depConstraints = [
   { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
   { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
   { sourceTag: 'scope:protocol', onlyDependOnLibsWithTags: ['scope:protocol', 'scope:shared'] },
-  { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:cli', 'scope:protocol', 'scope:shared'] },
+  { sourceTag: 'scope:ingest', onlyDependOnLibsWithTags: ['scope:ingest', 'scope:protocol', 'scope:shared'] },
+  {
+    sourceTag: 'scope:cli',
+    onlyDependOnLibsWithTags: ['scope:cli', 'scope:ingest', 'scope:protocol', 'scope:shared'],
+  },
+  // The composition root of `npm start`: the one project allowed to wire every scope together.
+  {
+    sourceTag: 'scope:platform',
+    onlyDependOnLibsWithTags: ['scope:platform', 'scope:ingest', 'scope:protocol', 'scope:shared'],
+  },
 ];
 
 export default [

@@ -1,0 +1,3 @@
+export * from './lib/ingest.events';
+export * from './lib/receive.clock';
+export * from './lib/topic.registry';

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { devicePresenceSchema, frameReceivedSchema, sensorEventSchema } from './ingest.events';
+
+/**
+ * Every bus topic, its message schema and its lane. Topic names are versioned (`…v1`); a
+ * breaking change of a schema gets a new topic. Messages are keyed by device key, so one
+ * device's messages stay in order.
+ *
+ * Lanes: `priority` topics are consumed apart from `bulk` ones (their own Kafka topics and
+ * consumers, their own in-process queues drained first), so a fire alarm never waits behind
+ * telemetry (CQC/SC 11002 4.3.1: fire alarm to the unit within 3 s).
+ */
+export const TOPICS = {
+  'fireiot.ingest.fire-alarms.v1': { schema: frameReceivedSchema, lane: 'priority' },
+  'fireiot.ingest.frames.v1': { schema: frameReceivedSchema, lane: 'bulk' },
+  'fireiot.ingest.sensor-events.v1': { schema: sensorEventSchema, lane: 'bulk' },
+  'fireiot.device.presence.v1': { schema: devicePresenceSchema, lane: 'bulk' },
+} as const satisfies Record<string, { schema: z.ZodType; lane: 'priority' | 'bulk' }>;
+
+export type TopicName = keyof typeof TOPICS;
+export type TopicMessage<T extends TopicName> = z.infer<(typeof TOPICS)[T]['schema']>;
+export type Lane = (typeof TOPICS)[TopicName]['lane'];
+
+export const TOPIC_NAMES = Object.keys(TOPICS) as TopicName[];
+
+export function isTopicName(name: string): name is TopicName {
+  return Object.prototype.hasOwnProperty.call(TOPICS, name);
+}
+
+/** Validates a message of a topic; returns the parsed message or the reasons it is invalid. */
+export function parseTopicMessage<T extends TopicName>(
+  topic: T,
+  message: unknown,
+): { ok: true; message: TopicMessage<T> } | { ok: false; reason: string } {
+  const result = TOPICS[topic].schema.safeParse(message);
+  if (result.success) return { ok: true, message: result.data as TopicMessage<T> };
+  const reason = result.error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+    .join('; ');
+  return { ok: false, reason };
+}
