@@ -6,3 +6,4 @@ export * from './lib/hash.chain';
 export * from './lib/migration.runner';
 export * from './lib/raw-store.repository';
 export * from './lib/storage.error';
+export * from './lib/storage.module';

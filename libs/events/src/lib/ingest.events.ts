@@ -11,26 +11,30 @@ export const isoMicros = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\
 /** A bigint carried as a decimal string (row ids, 48-bit addresses). */
 export const decimalString = z.string().regex(/^\d{1,20}$/, 'decimal integer string');
 
-const codeName = z.object({ code: z.number().int(), name: z.string() }).loose();
+/** A JSON object whose fields this schema leaves open (per-type ADU objects). */
+const jsonObject = z.custom<object>(
+  (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+  'expected an object',
+);
+
+const codeName = z.object({ code: z.number().int(), name: z.string() });
 
 /** The decoded frame JSON of contract.md ("Decoded frame JSON"); per-object fields stay open. */
-export const frameJsonSchema = z
-  .object({
-    serial: z.number().int().min(0).max(0xffff),
-    version: z.object({ major: z.number().int(), minor: z.number().int() }),
-    sentAt: z.string(),
-    source: z.object({ hex: z.string(), value: decimalString }),
-    destination: z.object({ hex: z.string(), value: decimalString }),
-    command: codeName,
-    adu: z
-      .object({
-        type: codeName,
-        objects: z.array(z.record(z.string(), z.unknown())),
-        raw: z.string(),
-      })
-      .nullable(),
-  })
-  .loose();
+export const frameJsonSchema = z.object({
+  serial: z.number().int().min(0).max(0xffff),
+  version: z.object({ major: z.number().int(), minor: z.number().int() }),
+  sentAt: z.string(),
+  source: z.object({ hex: z.string(), value: decimalString }),
+  destination: z.object({ hex: z.string(), value: decimalString }),
+  command: codeName,
+  adu: z
+    .object({
+      type: codeName,
+      objects: z.array(jsonObject).readonly(),
+      raw: z.string(),
+    })
+    .nullable(),
+});
 export type FrameJson = z.infer<typeof frameJsonSchema>;
 
 /** Where a message came from, and whether the platform knows the device. */

@@ -118,6 +118,14 @@ export class EmbeddedPostgresServer {
     return this.url;
   }
 
+  /** Whether a server (ours or another process's) is running on this cluster. */
+  isRunning(): boolean {
+    const pidFile = join(this.clusterDir, 'postmaster.pid');
+    if (!existsSync(pidFile)) return false;
+    const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+    return Number.isInteger(pid) && pid > 0 && isAlive(pid);
+  }
+
   /** Fast shutdown: committed transactions are durable, open ones roll back. */
   async stop(): Promise<void> {
     const child = this.child;

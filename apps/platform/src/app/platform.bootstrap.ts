@@ -1,0 +1,65 @@
+import { ConsoleLogger, INestApplication, Logger, LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FireiotConfig } from '@fireiot/config';
+import { Gb26875ServerOptions } from '@fireiot/gateway';
+import { PlatformLifecycle } from './platform.lifecycle';
+import { PlatformModule } from './platform.module';
+
+export interface RunningPlatform {
+  readonly app: INestApplication;
+  readonly ports: { http: number; gb26875: number };
+  stop(): Promise<void>;
+}
+
+const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+/** Builds, starts and returns the platform; `stop()` shuts it down in order. */
+export async function startPlatform(
+  config: FireiotConfig,
+  gateway: Gb26875ServerOptions = {},
+): Promise<RunningPlatform> {
+  const app = await NestFactory.create(PlatformModule.forRoot(config, gateway), {
+    logger: platformLogger(config),
+    abortOnError: false,
+  });
+  const lifecycle = app.get(PlatformLifecycle);
+  const { gb26875 } = await lifecycle.start();
+  await app.listen(config.http.port, config.host);
+  const address = app.getHttpServer().address() as { port: number } | null;
+  const http = address?.port ?? config.http.port;
+  let stopping: Promise<void> | null = null;
+  return {
+    app,
+    ports: { http, gb26875 },
+    stop: () =>
+      (stopping ??= (async () => {
+        await lifecycle.stop();
+        await app.close();
+      })()),
+  };
+}
+
+/** Structured logs: one JSON object per line, or compact coloured lines on a terminal. */
+export function platformLogger(config: FireiotConfig): ConsoleLogger {
+  const tty = process.stdout.isTTY === true;
+  return new ConsoleLogger({
+    logLevels: LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1),
+    json: !tty,
+    colors: tty,
+    compact: true,
+  });
+}
+
+export function describeListeners(config: FireiotConfig, ports: RunningPlatform['ports']): string {
+  const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
+  return [
+    'fireiot is running',
+    `  HTTP API       http://${host}:${ports.http}   (GET /healthz, /readyz)`,
+    `  GB/T 26875.3   tcp://${host}:${ports.gb26875}`,
+    `  database       ${config.database.url === null ? `embedded PostgreSQL, data in ${config.dataDir}/pg` : 'external (FIREIOT_DATABASE_URL)'}`,
+    `  event bus      ${config.kafka.brokers === null ? 'in-process' : `Kafka ${config.kafka.brokers.join(',')}`}`,
+    'Ctrl-C stops it cleanly.',
+  ].join('\n');
+}
+
+export const bootstrapLogger = new Logger('Platform');

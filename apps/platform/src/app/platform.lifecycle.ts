@@ -1,0 +1,60 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EVENT_BUS, EventBus } from '@fireiot/bus';
+import { FIREIOT_CONFIG, FireiotConfig } from '@fireiot/config';
+import { Gb26875Server } from '@fireiot/gateway';
+import { APP_POOL, DatabaseHandle, PresenceRecorder, RawStore } from '@fireiot/storage';
+import { Pool } from 'pg';
+
+export type LifecycleState = 'starting' | 'running' | 'stopping' | 'stopped';
+
+export interface ListeningPorts {
+  gb26875: number;
+}
+
+/**
+ * Starts the platform's listeners in order and stops everything in the reverse order, so a
+ * clean shutdown (SIGINT/SIGTERM) loses nothing: stop accepting → finish every frame already
+ * read (stored, confirmed) → flush the raw store and last-seen times → close the bus → close the
+ * database (and the embedded server).
+ */
+@Injectable()
+export class PlatformLifecycle {
+  private readonly logger = new Logger(PlatformLifecycle.name);
+  state: LifecycleState = 'starting';
+
+  constructor(
+    @Inject(FIREIOT_CONFIG) private readonly config: FireiotConfig,
+    private readonly gateway: Gb26875Server,
+    private readonly store: RawStore,
+    private readonly presence: PresenceRecorder,
+    @Inject(EVENT_BUS) private readonly bus: EventBus,
+    @Inject(APP_POOL) private readonly pool: Pool,
+    private readonly database: DatabaseHandle,
+  ) {}
+
+  async start(): Promise<ListeningPorts> {
+    const gb26875 = await this.gateway.listen();
+    this.state = 'running';
+    return { gb26875 };
+  }
+
+  async stop(): Promise<void> {
+    if (this.state === 'stopping' || this.state === 'stopped') return;
+    this.state = 'stopping';
+    const step = async (name: string, work: () => Promise<void>): Promise<void> => {
+      try {
+        await work();
+      } catch (error) {
+        this.logger.error({ msg: 'shutdown step failed', step: name, error: String(error) });
+      }
+    };
+    await step('gateway', () => this.gateway.stop());
+    await step('raw store', () => this.store.close());
+    await step('presence', () => this.presence.stop());
+    await step('bus', () => this.bus.close());
+    await step('pool', () => this.pool.end());
+    await step('database', async () => this.database.embedded?.stop());
+    this.state = 'stopped';
+    this.logger.log({ msg: 'stopped cleanly', gatewayId: this.config.gatewayId });
+  }
+}

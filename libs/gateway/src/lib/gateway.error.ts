@@ -1,0 +1,18 @@
+export type GatewayErrorCode =
+  | 'device-not-connected'
+  | 'downlink-timeout'
+  | 'downlink-denied'
+  | 'connection-closed'
+  | 'invalid-downlink'
+  | 'shutting-down';
+
+export class GatewayError extends Error {
+  constructor(
+    readonly code: GatewayErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'GatewayError';
+  }
+}

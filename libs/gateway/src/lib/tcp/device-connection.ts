@@ -1,0 +1,172 @@
+import { Socket } from 'node:net';
+import { FrameReader, FrameSink } from '@fireiot/gb26875';
+import { ReceiveClock, ReceiveTime } from '@fireiot/events';
+
+/** What a connection knows about the device behind it once the first frame has bound it. */
+export interface BoundDevice {
+  readonly deviceKey: string;
+  readonly address: string;
+  deviceId: string | null;
+  checkedAt: number;
+  /** The registry lookup under way, if any. */
+  lookup: Promise<void> | null;
+}
+
+/** Receives what a connection's reader finds, with the receive time of the chunk. */
+export interface ConnectionHandler {
+  frame(conn: DeviceConnection, bytes: Buffer, at: ReceiveTime): void;
+  invalid(conn: DeviceConnection, bytes: Buffer, reason: { code: string; message: string }, at: ReceiveTime): void;
+  /** `kept` are the first of `seen` bytes outside any frame (empty once the budget is spent). */
+  garbage(conn: DeviceConnection, kept: Buffer, seen: number, at: ReceiveTime): void;
+  closed(conn: DeviceConnection, reason: string): void;
+}
+
+export interface ConnectionLimits {
+  /** Unconfirmed frames a connection may have in flight before its socket is paused. */
+  readonly maxInFlight: number;
+  /** Quarantined garbage bytes kept per connection; beyond that only counted. */
+  readonly maxGarbageBytes: number;
+}
+
+/**
+ * One device's TCP connection: a FrameReader over the socket, the receive time of each chunk,
+ * the device it is bound to, and flow control (the socket is paused while too many of its
+ * frames wait for storage, so a fast peer cannot outrun the database).
+ */
+export class DeviceConnection {
+  readonly peer: string;
+  readonly ip: string;
+  device: BoundDevice | null = null;
+  /** Monotonic ms of the last byte received, and since when a partial frame has been held. */
+  lastDataAt: number;
+  partialSince = 0;
+  inFlight = 0;
+  garbageKept = 0;
+  closing = false;
+  private pausedBy = new Set<'in-flight' | 'storage'>();
+  private readonly reader: FrameReader;
+  private chunkTime: ReceiveTime | null = null;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly handler: ConnectionHandler,
+    private readonly clock: ReceiveClock,
+    private readonly limits: ConnectionLimits,
+  ) {
+    this.ip = socket.remoteAddress ?? 'unknown';
+    this.peer = `${this.ip}:${socket.remotePort ?? 0}`;
+    this.lastDataAt = performance.now();
+    const sink: FrameSink = {
+      frame: (bytes) => this.handler.frame(this, bytes, this.time()),
+      invalid: (bytes, error) =>
+        this.handler.invalid(this, bytes, { code: error.code, message: error.message }, this.time()),
+      garbage: (bytes) => this.collectGarbage(bytes),
+    };
+    this.reader = new FrameReader(sink);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', () => undefined); // 'close' follows; the reason is recorded there
+    socket.on('close', (hadError) => {
+      this.reader.end();
+      this.flushGarbage();
+      this.handler.closed(this, this.closeReason ?? (hadError ? 'reset' : 'closed by peer'));
+    });
+  }
+
+  private closeReason: string | null = null;
+
+  get buffered(): number {
+    return this.reader.stats.buffered;
+  }
+
+  write(bytes: Buffer): void {
+    if (!this.socket.destroyed) this.socket.write(bytes);
+  }
+
+  close(reason: string): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.closeReason = reason;
+    this.socket.end();
+    // A peer that does not finish the close in time is cut off.
+    setTimeout(() => this.socket.destroy(), 2000).unref();
+  }
+
+  /** The connection has been quiet with a partial frame held: give up on it (see FrameReader). */
+  resync(): void {
+    this.chunkTime = this.clock.now();
+    this.reader.resync();
+    this.flushGarbage();
+    this.chunkTime = null;
+    this.partialSince = this.reader.stats.buffered > 0 ? this.lastDataAt : 0;
+  }
+
+  frameStarted(): void {
+    this.inFlight++;
+    if (this.inFlight >= this.limits.maxInFlight) this.pause('in-flight');
+  }
+
+  frameSettled(): void {
+    this.inFlight--;
+    if (this.inFlight <= this.limits.maxInFlight / 2) this.resume('in-flight');
+  }
+
+  pause(why: 'in-flight' | 'storage'): void {
+    this.pausedBy.add(why);
+    this.socket.pause();
+  }
+
+  resume(why: 'in-flight' | 'storage'): void {
+    if (!this.pausedBy.delete(why) || this.pausedBy.size > 0 || this.closing) return;
+    this.socket.resume();
+  }
+
+  get paused(): boolean {
+    return this.pausedBy.size > 0;
+  }
+
+  private onData(chunk: Buffer): void {
+    // GB/T 26875.3 receive time: when the chunk holding a frame's last byte is read.
+    this.chunkTime = this.clock.now();
+    this.lastDataAt = performance.now();
+    this.reader.push(chunk);
+    this.flushGarbage();
+    this.chunkTime = null;
+    if (this.reader.stats.buffered === 0) this.partialSince = 0;
+    else if (this.partialSince === 0) this.partialSince = this.lastDataAt;
+  }
+
+  /**
+   * Bytes outside any frame are gathered per chunk and handed over as one piece, up to the
+   * connection's budget (a garbage flood is counted, not stored without end).
+   */
+  private collectGarbage(bytes: Buffer): void {
+    this.garbageSeen += bytes.length;
+    const room = this.limits.maxGarbageBytes - this.garbageKept - this.garbageBytes;
+    if (room <= 0) return;
+    const kept = bytes.subarray(0, room);
+    this.garbage.push(Buffer.from(kept));
+    this.garbageBytes += kept.length;
+  }
+
+  private flushGarbage(): void {
+    if (this.garbageSeen === 0) return;
+    const seen = this.garbageSeen;
+    const kept = Buffer.concat(this.garbage);
+    this.garbage = [];
+    this.garbageSeen = 0;
+    this.garbageBytes = 0;
+    this.garbageKept += kept.length;
+    this.handler.garbage(this, kept, seen, this.time());
+  }
+
+  private garbage: Buffer[] = [];
+  private garbageBytes = 0;
+  private garbageSeen = 0;
+
+  /** One clock reading per chunk (frames found by a timed-out resync get their own). */
+  private time(): ReceiveTime {
+    this.chunkTime ??= this.clock.now();
+    return this.chunkTime;
+  }
+}

@@ -1,0 +1,345 @@
+import { Logger } from '@nestjs/common';
+import { EventBus } from '@fireiot/bus';
+import { FireiotConfig } from '@fireiot/config';
+import { microsToIso, ReceiveTime } from '@fireiot/events';
+import {
+  buildConfirm,
+  buildDeny,
+  COMMAND,
+  decodeFrame,
+  Frame,
+  readFrameHeader,
+  timeLabelFromDate,
+} from '@fireiot/gb26875';
+import { DeviceRepository, PresenceRecorder, RawStore, StoredRow } from '@fireiot/storage';
+import { DeviceConnection } from './device-connection';
+import { DownlinkService } from './downlink.service';
+import { isHeartbeat, laneOf } from './fire-alarm.lane';
+import { RetransmissionCache } from './retransmission.cache';
+
+export interface IngestStats {
+  uploads: number;
+  confirmed: number;
+  retransmissions: number;
+  denied: number;
+  quarantined: number;
+  storeFailures: number;
+  publishFailures: number;
+  garbageBytes: number;
+}
+
+/** How long a connection's device registration is trusted before it is looked up again. */
+const REGISTRY_RECHECK_MS = 60_000;
+
+/**
+ * The GB/T 26875.3 ingestion use case, per frame the reader hands over:
+ * - a valid upload (command 2) is stored raw, then confirmed (command 3, serial echoed,
+ *   addresses swapped; GB/T 26875.3 §6.2), then published on the bus (fire alarms on the
+ *   priority lane); a retransmission is confirmed again and not processed twice;
+ * - a device's confirm, deny or response settles the platform's pending downlink (§6.3);
+ * - a frame whose header is readable but whose framing or body is broken is stored in
+ *   quarantine with the reason and denied (command 6, §6.5.3); so is a frame carrying another
+ *   device's address on a bound connection; unreadable bytes are quarantined under the peer.
+ * Nothing is confirmed before it is durably stored (contract "Device side").
+ */
+export class FrameIngestService {
+  private readonly logger = new Logger(FrameIngestService.name);
+  private readonly retransmissions: RetransmissionCache;
+  private readonly counters: IngestStats = {
+    uploads: 0,
+    confirmed: 0,
+    retransmissions: 0,
+    denied: 0,
+    quarantined: 0,
+    storeFailures: 0,
+    publishFailures: 0,
+    garbageBytes: 0,
+  };
+  private labelSecond = -1;
+  private label = '';
+
+  constructor(
+    private readonly config: FireiotConfig,
+    private readonly store: RawStore,
+    private readonly devices: DeviceRepository,
+    private readonly presence: PresenceRecorder,
+    private readonly bus: EventBus,
+    private readonly downlinks: DownlinkService,
+  ) {
+    this.retransmissions = new RetransmissionCache(config.gb26875.retransmitWindowMs);
+  }
+
+  stats(): IngestStats {
+    return { ...this.counters };
+  }
+
+  async frame(conn: DeviceConnection, bytes: Buffer, at: ReceiveTime): Promise<void> {
+    const decoded = decodeFrame(bytes);
+    if (!decoded.ok) {
+      await this.invalid(conn, bytes, { code: decoded.error.code, message: decoded.error.message }, at);
+      return;
+    }
+    const frame = decoded.frame;
+    const address = frame.source.value;
+    if (conn.device === null) {
+      conn.device = { deviceKey: `uitd:${address}`, address, deviceId: null, checkedAt: 0, lookup: null };
+      const lookup = this.registration(conn);
+      if (lookup) await lookup;
+      this.bind(conn, at);
+    } else if (conn.device.address !== address) {
+      await this.invalid(
+        conn,
+        bytes,
+        { code: 'address-mismatch', message: `frame from ${address} on the connection of ${conn.device.address}` },
+        at,
+      );
+      return;
+    }
+    const device = conn.device;
+    const lookup = this.registration(conn);
+    if (lookup) await lookup;
+    this.presence.seen({
+      deviceKey: device.deviceKey,
+      registered: device.deviceId !== null,
+      atUs: at.wallUs,
+      peer: conn.peer,
+      gatewayId: this.config.gatewayId,
+    });
+
+    switch (frame.command.code) {
+      case COMMAND.SEND_DATA:
+        await this.upload(conn, bytes, frame, at);
+        return;
+      case COMMAND.CONFIRM:
+      case COMMAND.DENY:
+      case COMMAND.RESPONSE:
+        // Patrol answers and other replies are records too (CQC/SC 11002 4.1.3): store, then settle.
+        if (await this.storeFrame(conn, bytes, frame, at)) this.downlinks.settle(device.deviceKey, frame);
+        return;
+      default:
+        // Control and request frames from a device: kept, not acted on.
+        await this.storeFrame(conn, bytes, frame, at);
+        return;
+    }
+  }
+
+  async invalid(
+    conn: DeviceConnection,
+    bytes: Buffer,
+    reason: { code: string; message: string },
+    at: ReceiveTime,
+  ): Promise<void> {
+    const header = readFrameHeader(bytes);
+    const deviceKey = header ? `uitd:${header.source.value}` : `peer:${conn.ip}`;
+    conn.frameStarted();
+    try {
+      await this.store.appendQuarantine({
+        deviceKey,
+        receivedAtUs: at.wallUs,
+        receivedMonoNs: at.monoNs,
+        gatewayId: this.config.gatewayId,
+        peer: conn.peer,
+        registered: false,
+        bytes,
+        source: 'gb26875',
+        reasonCode: reason.code,
+        reason: reason.message,
+        topic: null,
+      });
+      this.counters.quarantined++;
+      this.logger.warn({ msg: 'frame quarantined', deviceKey, peer: conn.peer, code: reason.code });
+      if (header) {
+        // GB/T 26875.3 §6.5.3: a frame that fails the checks is denied.
+        conn.write(buildDeny(bytes, this.timeLabel()));
+        this.counters.denied++;
+      }
+    } catch (error) {
+      this.counters.storeFailures++;
+      this.logger.error({ msg: 'quarantine not stored; no deny sent', deviceKey, error: String(error) });
+    } finally {
+      conn.frameSettled();
+    }
+  }
+
+  async garbage(conn: DeviceConnection, kept: Buffer, seen: number, at: ReceiveTime): Promise<void> {
+    this.counters.garbageBytes += seen;
+    if (kept.length === 0) return; // counted, not kept: a garbage flood must not fill the disk
+    const more = seen > kept.length ? ` (first ${kept.length} kept)` : '';
+    await this.invalid(conn, kept, { code: 'garbage', message: `${seen} bytes outside any frame${more}` }, at);
+  }
+
+  private async upload(conn: DeviceConnection, bytes: Buffer, frame: Frame, at: ReceiveTime): Promise<void> {
+    const device = conn.device;
+    if (!device) return;
+    const now = Number(at.monoNs / 1_000_000n);
+    const earlier = this.retransmissions.find(device.deviceKey, frame.serial, bytes, now);
+    if (earlier) {
+      this.counters.retransmissions++;
+      conn.frameStarted();
+      try {
+        await earlier;
+        this.confirm(conn, bytes);
+      } catch {
+        // The first copy failed to store: then this copy is no retransmission. It is stored below.
+        return this.upload(conn, bytes, frame, at);
+      } finally {
+        conn.frameSettled();
+      }
+      return;
+    }
+    this.counters.uploads++;
+    const stored = this.storeRow(conn, bytes, frame, at);
+    this.retransmissions.remember(device.deviceKey, frame.serial, bytes, now, stored);
+    conn.frameStarted();
+    let row: StoredRow;
+    try {
+      row = await stored;
+    } catch (error) {
+      this.counters.storeFailures++;
+      this.logger.error({ msg: 'upload not stored; not confirmed', deviceKey: device.deviceKey, error: String(error) });
+      return;
+    } finally {
+      conn.frameSettled();
+    }
+    this.confirm(conn, bytes);
+    await this.publish(device.deviceKey, device.deviceId, row, frame, at);
+  }
+
+  private async storeFrame(conn: DeviceConnection, bytes: Buffer, frame: Frame, at: ReceiveTime): Promise<boolean> {
+    conn.frameStarted();
+    try {
+      await this.storeRow(conn, bytes, frame, at);
+      return true;
+    } catch (error) {
+      this.counters.storeFailures++;
+      this.logger.error({ msg: 'frame not stored', deviceKey: conn.device?.deviceKey, error: String(error) });
+      return false;
+    } finally {
+      conn.frameSettled();
+    }
+  }
+
+  private storeRow(conn: DeviceConnection, bytes: Buffer, frame: Frame, at: ReceiveTime): Promise<StoredRow> {
+    return this.store.appendFrame({
+      deviceKey: conn.device?.deviceKey ?? `uitd:${frame.source.value}`,
+      receivedAtUs: at.wallUs,
+      receivedMonoNs: at.monoNs,
+      gatewayId: this.config.gatewayId,
+      peer: conn.peer,
+      registered: conn.device?.deviceId != null,
+      bytes,
+      serial: frame.serial,
+      command: frame.command.code,
+      aduType: frame.adu?.type.code ?? null,
+    });
+  }
+
+  private confirm(conn: DeviceConnection, bytes: Buffer): void {
+    conn.write(buildConfirm(bytes, this.timeLabel()));
+    this.counters.confirmed++;
+  }
+
+  private async publish(
+    deviceKey: string,
+    deviceId: string | null,
+    row: StoredRow,
+    frame: Frame,
+    at: ReceiveTime,
+  ): Promise<void> {
+    const receivedAt = microsToIso(at.wallUs);
+    try {
+      await this.bus.publish(laneOf(frame), deviceKey, {
+        rawId: row.id,
+        deviceKey,
+        deviceId,
+        receivedAt,
+        gatewayId: this.config.gatewayId,
+        frame,
+      });
+      if (isHeartbeat(frame)) {
+        await this.bus.publish('fireiot.device.presence.v1', deviceKey, {
+          deviceKey,
+          deviceId,
+          event: 'heartbeat',
+          at: receivedAt,
+          gatewayId: this.config.gatewayId,
+        });
+      }
+    } catch (error) {
+      // The frame is stored and confirmed; it can be replayed from raw_frames by id.
+      this.counters.publishFailures++;
+      this.logger.error({ msg: 'stored frame not published', deviceKey, rawId: row.id, error: String(error) });
+    }
+  }
+
+  /** The connection's first frame names its device: route downlinks there, announce it. */
+  private bind(conn: DeviceConnection, at: ReceiveTime): void {
+    const device = conn.device;
+    if (!device) return;
+    const previous = this.downlinks.attach(device.deviceKey, conn);
+    // The device reconnected while its old connection looked alive (NAT, half-open): the newer wins.
+    previous?.close('replaced by a newer connection');
+    this.logger.debug({
+      msg: 'device connected',
+      deviceKey: device.deviceKey,
+      peer: conn.peer,
+      registered: device.deviceId !== null,
+    });
+    this.bus
+      .publish('fireiot.device.presence.v1', device.deviceKey, {
+        deviceKey: device.deviceKey,
+        deviceId: device.deviceId,
+        event: 'connected',
+        at: microsToIso(at.wallUs),
+        gatewayId: this.config.gatewayId,
+        peer: conn.peer,
+      })
+      .catch((error: unknown) => this.logger.warn({ msg: 'presence not published', error: String(error) }));
+  }
+
+  /**
+   * The device's registration, looked up when the connection binds and every minute after.
+   * Frames wait for the first lookup only, all on the same promise, so they keep their order.
+   */
+  private registration(conn: DeviceConnection): Promise<void> | null {
+    const device = conn.device;
+    if (!device) return null;
+    if (device.lookup) return device.lookup;
+    const now = performance.now();
+    const first = device.checkedAt === 0;
+    if (!first && now - device.checkedAt < REGISTRY_RECHECK_MS) return null;
+    device.checkedAt = now;
+    const lookup = this.devices
+      .findByKey(device.deviceKey)
+      .then((known) => {
+        if (known === null && first) {
+          this.logger.warn({
+            msg: 'unregistered device: data kept and flagged',
+            deviceKey: device.deviceKey,
+            peer: conn.peer,
+          });
+        }
+        device.deviceId = known?.id ?? null;
+      })
+      .catch((error: unknown) => {
+        device.checkedAt = 0;
+        this.logger.warn({ msg: 'device registry unavailable', deviceKey: device.deviceKey, error: String(error) });
+      })
+      .finally(() => {
+        device.lookup = null;
+      });
+    device.lookup = lookup;
+    return first ? lookup : null;
+  }
+
+  /** Our time label for replies (UTC+8, GB/T 26875.3 §8.1), formatted once per second. */
+  private timeLabel(): string {
+    const now = Date.now();
+    const second = Math.floor(now / 1000);
+    if (second !== this.labelSecond) {
+      this.labelSecond = second;
+      this.label = timeLabelFromDate(new Date(second * 1000));
+    }
+    return this.label;
+  }
+}
