@@ -56,6 +56,11 @@ export class InProcessBus implements EventBus {
     if (this.closed) throw new BusError('closed', 'bus is closed');
     const parsed = parseTopicMessage(topic, message);
     if (!parsed.ok) throw new BusError('invalid-message', `invalid ${topic} message: ${parsed.reason}`);
+    if (!this.groups.has(topic)) {
+      // Nobody consumes this topic in this process: validated, counted, not serialized.
+      this.counters.published++;
+      return;
+    }
     await this.publishRaw(topic, key, JSON.stringify(parsed.message));
   }
 

@@ -39,11 +39,17 @@ export class ReceiveClock {
 
 /** `1763781234567890n` → `"2025-11-22T03:13:54.567890Z"`. */
 export function microsToIso(us: bigint): string {
-  const ms = us / 1000n;
-  const iso = new Date(Number(ms)).toISOString();
-  const micros = (((us % 1_000_000n) + 1_000_000n) % 1_000_000n).toString().padStart(6, '0');
-  return `${iso.slice(0, 19)}.${micros}Z`;
+  const micros = ((us % 1_000_000n) + 1_000_000n) % 1_000_000n;
+  const second = (us - micros) / 1_000_000n;
+  // Receive times come in bursts of the same second: format that part once.
+  if (second !== isoCache.second) {
+    isoCache.second = second;
+    isoCache.prefix = new Date(Number(second) * 1000).toISOString().slice(0, 19);
+  }
+  return `${isoCache.prefix}.${micros.toString().padStart(6, '0')}Z`;
 }
+
+const isoCache = { second: -1n, prefix: '' };
 
 /** The reverse of `microsToIso` (µs precision; accepts 0–6 fraction digits). */
 export function isoToMicros(iso: string): bigint {
