@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { loadConfig } from '@fireiot/config';
-import { bootstrapLogger, describeListeners, startPlatform } from './app/platform.bootstrap';
+import { bootstrapLogger, describeListeners, startPlatform } from '@fireiot/runtime';
 
 /** `npm start`: the whole platform in one process, embedded defaults (contract.md). */
 async function main(): Promise<void> {

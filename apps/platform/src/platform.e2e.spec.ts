@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -122,6 +122,14 @@ describe('platform (npm start)', () => {
     expect(await platform.exited).toBe(0);
     // The embedded server went down with it (PostgreSQL removes its pid file on a clean stop).
     expect(existsSync(join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
+    // verify-chain on a stopped platform's data starts the cluster for the check, then stops it.
+    const check = spawnSync(process.execPath, [join(ROOT, 'bin/fireiot.js'), 'verify-chain'], {
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+    });
+    expect(check.stdout).toContain('all chains intact');
+    expect(check.status).toBe(0);
+    expect(existsSync(join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
   });
 
   it('loses no confirmed frame when killed with SIGKILL under load (and PostgreSQL with it)', async () => {
@@ -159,6 +167,12 @@ describe('platform (npm start)', () => {
       const report = await new ChainVerifier(pool).verify({ tables: ['raw_frames'] });
       await pool.end();
       expect(report.breaks).toEqual([]);
+      // The CLI finds the running platform's embedded server by itself.
+      const check = spawnSync(process.execPath, [join(ROOT, 'bin/fireiot.js'), 'verify-chain', '--json'], {
+        env: { ...process.env, ...env },
+        encoding: 'utf8',
+      });
+      expect(JSON.parse(check.stdout)).toMatchObject({ ok: true, breaks: [] });
     } finally {
       await client.end();
       again.child.kill('SIGTERM');

@@ -4,9 +4,12 @@ export interface CliIo {
   err(text: string): void;
   /** The whole of standard input as text. */
   readStdin(): Promise<string>;
+  /** Environment variables (FIREIOT_*); absent in tests that need none. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 export const processIo: CliIo = {
+  env: process.env,
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
   readStdin: async () => {

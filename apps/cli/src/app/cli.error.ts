@@ -1,7 +1,7 @@
 import type { Gb26875ErrorCode } from '@fireiot/gb26875';
 
 /** Why a CLI run failed: the codec's own codes, plus what only the CLI meets. */
-export type CliErrorCode = Gb26875ErrorCode | 'invalid-hex' | 'invalid-json' | 'usage';
+export type CliErrorCode = Gb26875ErrorCode | 'invalid-hex' | 'invalid-json' | 'usage' | 'database-unavailable';
 
 export class CliError extends Error {
   override readonly name = 'CliError';
@@ -24,6 +24,7 @@ export function exitCodeFor(code: CliErrorCode): 1 | 2 {
       return 2;
     case 'invalid-hex':
     case 'invalid-json':
+    case 'database-unavailable':
     case 'frame-too-short':
     case 'bad-start':
     case 'bad-end':

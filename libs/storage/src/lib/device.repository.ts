@@ -129,3 +129,34 @@ export class PresenceRecorder {
     }
   }
 }
+
+export interface NewDevice {
+  readonly deviceKey: string;
+  readonly kind: 'uitd' | 'collector';
+  readonly power: 'mains' | 'battery';
+  readonly mqttSecret?: string | null;
+}
+
+/**
+ * Provisioning of devices (the registry is written by provisioning, never by the gateway's
+ * application role, which may only read it). Idempotent per device key.
+ */
+export class DeviceProvisioning {
+  constructor(private readonly ownerPool: Pool) {}
+
+  async register(devices: readonly NewDevice[]): Promise<number> {
+    if (devices.length === 0) return 0;
+    const result = await this.ownerPool.query(
+      `INSERT INTO devices (device_key, kind, power, mqtt_secret)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+       ON CONFLICT (device_key) DO NOTHING`,
+      [
+        devices.map((d) => d.deviceKey),
+        devices.map((d) => d.kind),
+        devices.map((d) => d.power),
+        devices.map((d) => d.mqttSecret ?? null),
+      ],
+    );
+    return result.rowCount ?? 0;
+  }
+}

@@ -21,6 +21,12 @@ export interface ConnectionHandler {
   closed(conn: DeviceConnection, reason: string): void;
 }
 
+/**
+ * Why a socket is not being read: too many of its frames wait for storage, storage as a whole
+ * lags, or the gateway is stopping (never resumed: reading stops for good).
+ */
+export type PauseReason = 'in-flight' | 'storage' | 'shutdown';
+
 export interface ConnectionLimits {
   /** Unconfirmed frames a connection may have in flight before its socket is paused. */
   readonly maxInFlight: number;
@@ -43,7 +49,7 @@ export class DeviceConnection {
   inFlight = 0;
   garbageKept = 0;
   closing = false;
-  private pausedBy = new Set<'in-flight' | 'storage'>();
+  private pausedBy = new Set<PauseReason>();
   private readonly reader: FrameReader;
   private chunkTime: ReceiveTime | null = null;
 
@@ -79,9 +85,21 @@ export class DeviceConnection {
     return this.reader.stats.buffered;
   }
 
+  /** Replies written in one turn of the event loop leave in one syscall (cork until next tick). */
   write(bytes: Buffer): void {
-    if (!this.socket.destroyed) this.socket.write(bytes);
+    if (this.socket.destroyed) return;
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    this.socket.write(bytes);
   }
+
+  private corked = false;
 
   close(reason: string): void {
     if (this.closing) return;
@@ -111,12 +129,12 @@ export class DeviceConnection {
     if (this.inFlight <= this.limits.maxInFlight / 2) this.resume('in-flight');
   }
 
-  pause(why: 'in-flight' | 'storage'): void {
+  pause(why: PauseReason): void {
     this.pausedBy.add(why);
     this.socket.pause();
   }
 
-  resume(why: 'in-flight' | 'storage'): void {
+  resume(why: PauseReason): void {
     if (!this.pausedBy.delete(why) || this.pausedBy.size > 0 || this.closing) return;
     this.socket.resume();
   }
@@ -129,11 +147,21 @@ export class DeviceConnection {
     // GB/T 26875.3 receive time: when the chunk holding a frame's last byte is read.
     this.chunkTime = this.clock.now();
     this.lastDataAt = performance.now();
+    const before = this.progress();
     this.reader.push(chunk);
     this.flushGarbage();
     this.chunkTime = null;
+    // A partial frame's age counts from the chunk it began in. When this chunk settled what was
+    // held (a frame, a rejected candidate, skipped bytes), what is held now is a new partial
+    // frame: a busy stream whose chunks all end mid-frame is no slow-loris peer.
     if (this.reader.stats.buffered === 0) this.partialSince = 0;
-    else if (this.partialSince === 0) this.partialSince = this.lastDataAt;
+    else if (this.partialSince === 0 || this.progress() !== before) this.partialSince = this.lastDataAt;
+  }
+
+  /** Grows whenever the reader settles bytes (frames, rejected candidates, garbage). */
+  private progress(): number {
+    const stats = this.reader.stats;
+    return stats.frames + stats.invalid + stats.garbageBytes;
   }
 
   /**

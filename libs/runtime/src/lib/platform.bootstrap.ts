@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FireiotConfig } from '@fireiot/config';
 import { Gb26875ServerOptions } from '@fireiot/gateway';
 import { PlatformLifecycle } from './platform.lifecycle';
-import { PlatformModule } from './platform.module';
+import { IngestionModule } from './ingestion.module';
 
 export interface RunningPlatform {
   readonly app: INestApplication;
@@ -18,7 +18,7 @@ export async function startPlatform(
   config: FireiotConfig,
   gateway: Gb26875ServerOptions = {},
 ): Promise<RunningPlatform> {
-  const app = await NestFactory.create(PlatformModule.forRoot(config, gateway), {
+  const app = await NestFactory.create(IngestionModule.forRoot(config, gateway), {
     logger: platformLogger(config),
     abortOnError: false,
   });

@@ -7,7 +7,7 @@ import { HealthController } from './health.controller';
 import { PlatformLifecycle } from './platform.lifecycle';
 
 @Module({})
-class ConfigModule {
+export class ConfigModule {
   static forRoot(config: FireiotConfig): DynamicModule {
     return {
       module: ConfigModule,
@@ -18,12 +18,16 @@ class ConfigModule {
   }
 }
 
-/** The whole platform in one process (`npm start`): the composition root. */
+/**
+ * The ingestion tier as one Nest application: config, storage, bus, the device gateway, health.
+ * `apps/gateway` runs it alone (distributed mode); `apps/platform` (npm start) runs it with
+ * everything else in one process.
+ */
 @Module({})
-export class PlatformModule {
+export class IngestionModule {
   static forRoot(config: FireiotConfig, gateway: Gb26875ServerOptions = {}): DynamicModule {
     return {
-      module: PlatformModule,
+      module: IngestionModule,
       imports: [
         ConfigModule.forRoot(config),
         StorageModule.forRoot(),

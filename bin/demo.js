@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+// `npm run demo`: the platform plus a simulated fleet (apps/platform/src/demo.ts), from sources.
+'use strict';
+const path = require('node:path');
+
+process.env.SWC_NODE_PROJECT = process.env.SWC_NODE_PROJECT || path.join(__dirname, '..', 'tsconfig.base.json');
+require('@swc-node/register');
+require('../apps/platform/src/demo.ts');
