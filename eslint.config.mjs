@@ -2,12 +2,24 @@ import nx from '@nx/eslint-plugin';
 
 /**
  * Module boundaries. Every project carries one `type:*` and one `scope:*` tag (project.json).
- * Types form layers: apps on top, then features, data access, and at the bottom codecs and
+ * Types form layers: apps on top, then shells (composed Nest apps), features, data access, and at the bottom codecs and
  * domain logic, which depend on nothing but utilities. Scopes keep bounded contexts apart.
  */
 const depConstraints = [
   {
     sourceTag: 'type:app',
+    onlyDependOnLibsWithTags: [
+      'type:shell',
+      'type:feature',
+      'type:data-access',
+      'type:domain',
+      'type:codec',
+      'type:util',
+    ],
+  },
+  // A shell composes features into a runnable Nest application that several apps share.
+  {
+    sourceTag: 'type:shell',
     onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:domain', 'type:codec', 'type:util'],
   },
   {
