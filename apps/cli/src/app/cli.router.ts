@@ -4,8 +4,10 @@ import { CliError, exitCodeFor } from './cli.error';
 import type { CliIo } from './cli-io.port';
 import { decodeCommand } from './decode.command';
 import { encodeCommand } from './encode.command';
+import { simulateCommand } from './simulate.command';
+import { verifyChainCommand } from './verify-chain.command';
 
-export const COMMANDS: readonly CliCommand[] = [decodeCommand, encodeCommand];
+export const COMMANDS: readonly CliCommand[] = [decodeCommand, encodeCommand, simulateCommand, verifyChainCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.usage.length));
