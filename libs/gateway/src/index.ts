@@ -6,3 +6,4 @@ export * from './lib/tcp/fire-alarm.lane';
 export * from './lib/tcp/frame-ingest.service';
 export * from './lib/tcp/gb26875.server';
 export * from './lib/tcp/retransmission.cache';
+export * from './lib/mqtt/index';

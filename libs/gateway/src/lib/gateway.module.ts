@@ -5,8 +5,24 @@ import { DeviceRepository, PresenceRecorder, RawStore } from '@fireiot/storage';
 import { DownlinkService } from './tcp/downlink.service';
 import { FrameIngestService } from './tcp/frame-ingest.service';
 import { Gb26875Server, Gb26875ServerOptions } from './tcp/gb26875.server';
+import { EmbeddedMqttBroker } from './mqtt/embedded-mqtt.broker';
+import { ExternalMqttBridge } from './mqtt/external-mqtt.bridge';
+import { MqttIngestService } from './mqtt/mqtt-ingest.service';
+import { ReceiveClock } from '@fireiot/events';
 
 export const GB26875_SERVER_OPTIONS = Symbol('GB26875_SERVER_OPTIONS');
+
+/**
+ * Where MQTT messages come in: the embedded aedes broker (FIREIOT_MQTT_URL unset) or a bridge
+ * subscribed to an external broker. Either way `start()` listens/subscribes, `stop()` closes,
+ * and `port` is the embedded broker's port (null for the bridge).
+ */
+export interface MqttIngress {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  readonly port: number | null;
+}
+export const MQTT_INGRESS = Symbol('MQTT_INGRESS');
 
 /**
  * The device gateway: GB/T 26875.3 over TCP and MQTT sensors in, raw rows stored, events out on
@@ -44,8 +60,38 @@ export class GatewayModule {
             serverOptions: Gb26875ServerOptions,
           ) => new Gb26875Server(config, ingest, downlinks, store, bus, serverOptions),
         },
+        {
+          provide: MqttIngestService,
+          inject: [RawStore, DeviceRepository, PresenceRecorder, EVENT_BUS, FIREIOT_CONFIG],
+          useFactory: (
+            store: RawStore,
+            devices: DeviceRepository,
+            presence: PresenceRecorder,
+            bus: EventBus,
+            config: FireiotConfig,
+          ) => new MqttIngestService(store, devices, presence, bus, config),
+        },
+        {
+          provide: MQTT_INGRESS,
+          inject: [FIREIOT_CONFIG, MqttIngestService, DeviceRepository],
+          useFactory: (config: FireiotConfig, ingest: MqttIngestService, devices: DeviceRepository): MqttIngress => {
+            const clock = new ReceiveClock();
+            if (config.mqtt.url === null) {
+              const broker = new EmbeddedMqttBroker(config, ingest, devices, clock);
+              return {
+                start: () => broker.start(),
+                stop: () => broker.stop(),
+                get port() {
+                  return broker.port;
+                },
+              };
+            }
+            const bridge = new ExternalMqttBridge(config, ingest, clock);
+            return { start: () => bridge.start(), stop: () => bridge.stop(), port: null };
+          },
+        },
       ],
-      exports: [Gb26875Server, DownlinkService, FrameIngestService],
+      exports: [Gb26875Server, DownlinkService, FrameIngestService, MQTT_INGRESS],
     };
   }
 }

@@ -7,7 +7,7 @@ import { IngestionModule } from './ingestion.module';
 
 export interface RunningPlatform {
   readonly app: INestApplication;
-  readonly ports: { http: number; gb26875: number };
+  readonly ports: { http: number; gb26875: number; mqtt: number | null };
   stop(): Promise<void>;
 }
 
@@ -23,14 +23,14 @@ export async function startPlatform(
     abortOnError: false,
   });
   const lifecycle = app.get(PlatformLifecycle);
-  const { gb26875 } = await lifecycle.start();
+  const { gb26875, mqtt } = await lifecycle.start();
   await app.listen(config.http.port, config.host);
   const address = app.getHttpServer().address() as { port: number } | null;
   const http = address?.port ?? config.http.port;
   let stopping: Promise<void> | null = null;
   return {
     app,
-    ports: { http, gb26875 },
+    ports: { http, gb26875, mqtt },
     stop: () =>
       (stopping ??= (async () => {
         await lifecycle.stop();
@@ -56,6 +56,7 @@ export function describeListeners(config: FireiotConfig, ports: RunningPlatform[
     'fireiot is running',
     `  HTTP API       http://${host}:${ports.http}   (GET /healthz, /readyz)`,
     `  GB/T 26875.3   tcp://${host}:${ports.gb26875}`,
+    `  MQTT           ${ports.mqtt === null ? `external broker ${config.mqtt.url ?? ''}` : `mqtt://${host}:${ports.mqtt} (embedded broker)`}`,
     `  database       ${config.database.url === null ? `embedded PostgreSQL, data in ${config.dataDir}/pg` : 'external (FIREIOT_DATABASE_URL)'}`,
     `  event bus      ${config.kafka.brokers === null ? 'in-process' : `Kafka ${config.kafka.brokers.join(',')}`}`,
     'Ctrl-C stops it cleanly.',

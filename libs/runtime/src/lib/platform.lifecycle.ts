@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EVENT_BUS, EventBus } from '@fireiot/bus';
 import { FIREIOT_CONFIG, FireiotConfig } from '@fireiot/config';
-import { Gb26875Server } from '@fireiot/gateway';
+import { Gb26875Server, MQTT_INGRESS, MqttIngress } from '@fireiot/gateway';
 import { APP_POOL, DatabaseHandle, PresenceRecorder, RawStore } from '@fireiot/storage';
 import { Pool } from 'pg';
 
@@ -9,11 +9,13 @@ export type LifecycleState = 'starting' | 'running' | 'stopping' | 'stopped';
 
 export interface ListeningPorts {
   gb26875: number;
+  /** The embedded MQTT broker's port; null when bridged to an external broker. */
+  mqtt: number | null;
 }
 
 /**
  * Starts the platform's listeners in order and stops everything in the reverse order, so a
- * clean shutdown (SIGINT/SIGTERM) loses nothing: stop accepting → finish every frame already
+ * clean shutdown (SIGINT/SIGTERM) loses nothing: stop accepting (TCP, then MQTT) → finish every frame already
  * read (stored, confirmed) → flush the raw store and last-seen times → close the bus → close the
  * database (and the embedded server).
  */
@@ -25,6 +27,7 @@ export class PlatformLifecycle {
   constructor(
     @Inject(FIREIOT_CONFIG) private readonly config: FireiotConfig,
     private readonly gateway: Gb26875Server,
+    @Inject(MQTT_INGRESS) private readonly mqtt: MqttIngress,
     private readonly store: RawStore,
     private readonly presence: PresenceRecorder,
     @Inject(EVENT_BUS) private readonly bus: EventBus,
@@ -34,8 +37,9 @@ export class PlatformLifecycle {
 
   async start(): Promise<ListeningPorts> {
     const gb26875 = await this.gateway.listen();
+    await this.mqtt.start();
     this.state = 'running';
-    return { gb26875 };
+    return { gb26875, mqtt: this.mqtt.port };
   }
 
   async stop(): Promise<void> {
@@ -49,6 +53,7 @@ export class PlatformLifecycle {
       }
     };
     await step('gateway', () => this.gateway.stop());
+    await step('mqtt', () => this.mqtt.stop());
     await step('raw store', () => this.store.close());
     await step('presence', () => this.presence.stop());
     await step('bus', () => this.bus.close());
