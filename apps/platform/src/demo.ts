@@ -1,15 +1,17 @@
 import 'reflect-metadata';
 import { EVENT_BUS, EventBus } from '@fireiot/bus';
 import { loadConfig } from '@fireiot/config';
+import { hashDeviceSecret } from '@fireiot/gateway';
 import { UitdSwarm } from '@fireiot/simulator';
+import { connect, MqttClient } from 'mqtt';
 import { DatabaseHandle, DeviceProvisioning } from '@fireiot/storage';
 import { Pool } from 'pg';
 import { bootstrapLogger, describeListeners, startPlatform } from '@fireiot/runtime';
 
 /**
  * `npm run demo`: the platform (as `npm start`) plus a simulated fleet of UITDs over TCP that
- * raises fire alarms and faults, and now and then loses its connection; every fire alarm and
- * fault the platform receives is printed as it arrives. (Alerts to units arrive with the
+ * raises fire alarms and faults, and now and then loses its connection, and three MQTT sensors;
+ * every fire alarm, fault and sensor reading the platform receives is printed as it arrives. (Alerts to units arrive with the
  * alerting issue; communication-loss alerts with the watchdog issue.)
  */
 async function main(): Promise<void> {
@@ -41,6 +43,17 @@ async function main(): Promise<void> {
       power: 'mains' as const,
     })),
   );
+  const sensors = ['pump-room-pressure', 'roof-tank-level', 'fire-pump-cabinet'];
+  const secret = 'demo-sensor-secret';
+  const secretHash = await hashDeviceSecret(secret);
+  await new DeviceProvisioning(owner).register(
+    sensors.map((id) => ({
+      deviceKey: `mqtt:${id}`,
+      kind: 'collector' as const,
+      power: 'mains' as const,
+      mqttSecret: secretHash,
+    })),
+  );
   await owner.end();
   const swarm = new UitdSwarm({
     port: platform.ports.gb26875,
@@ -63,10 +76,54 @@ async function main(): Promise<void> {
   }, 45_000);
   dropper.unref();
 
+  await bus.subscribe('fireiot.ingest.sensor-events.v1', 'demo-console', async (m) => {
+    const p = m.payload;
+    const reading =
+      p.kind === 'pump-cabinet' ? `${p.pump} ${p.mode} power ${p.power}` : 'value' in p ? `${p.value}` : p.state;
+    print(`sensor       ${m.deviceKey}  ${p.kind} ${reading}`);
+  });
+  // MQTT collectors: a pressure sensor that sometimes reads low, a tank level, a pump cabinet.
+  const clients: MqttClient[] = [];
+  if (platform.ports.mqtt !== null) {
+    for (const id of sensors) {
+      clients.push(
+        connect(`mqtt://127.0.0.1:${platform.ports.mqtt}`, { clientId: id, username: id, password: secret }),
+      );
+    }
+  }
+  const sensorTimer = setInterval(() => {
+    const [pressure, level, cabinet] = clients;
+    const low = Math.random() < 0.2;
+    pressure?.publish(
+      `fireiot/v1/devices/${sensors[0]}/events`,
+      JSON.stringify({ kind: 'water-pressure', value: low ? 0.05 : 0.32, point: 'most-unfavourable-point' }),
+      { qos: 1 },
+    );
+    level?.publish(
+      `fireiot/v1/devices/${sensors[1]}/events`,
+      JSON.stringify({ kind: 'water-level', value: Math.round(310 + Math.random() * 10) / 100, tank: 'roof tank' }),
+      { qos: 1 },
+    );
+    cabinet?.publish(
+      `fireiot/v1/devices/${sensors[2]}/events`,
+      JSON.stringify({
+        kind: 'pump-cabinet',
+        pump: 'fire-pump',
+        mode: Math.random() < 0.1 ? 'manual' : 'auto',
+        power: 'normal',
+        running: false,
+      }),
+      { qos: 1 },
+    );
+  }, 20_000);
+  sensorTimer.unref();
+
   let signals = 0;
   const shutdown = (): void => {
     if (++signals > 1) process.exit(130);
     clearInterval(dropper);
+    clearInterval(sensorTimer);
+    for (const c of clients) c.end(true);
     void swarm
       .stop({ drainMs: 2000 })
       .then(() => platform.stop())
