@@ -76,7 +76,7 @@ async function phase(
   return { rate, stats };
 }
 
-function driver(port: number, devices: number, addressBase: number, seconds: number): ChildProcess {
+function driver(host: string, port: number, devices: number, addressBase: number, seconds: number): ChildProcess {
   return spawn(
     process.execPath,
     [
@@ -144,7 +144,12 @@ async function main(): Promise<void> {
     // 3. Connections: two driver processes (each has its own descriptor limit).
     const half = Math.ceil(CONNECTIONS / 2);
     const hold = 40;
-    const drivers = [driver(port, half, 3_000_000, hold), driver(port, CONNECTIONS - half, 4_000_000, hold)];
+    // Two loopback addresses: each driver gets its own range of local ports (TIME_WAIT from the
+    // phases before would otherwise exhaust the shared range).
+    const drivers = [
+      driver('127.0.0.2', port, half, 3_000_000, hold),
+      driver('127.0.0.3', port, CONNECTIONS - half, 4_000_000, hold),
+    ];
     let peakRss = 0;
     let connections = 0;
     const started = Date.now();

@@ -44,7 +44,13 @@ export class DownlinkService {
   }
 
   detach(deviceKey: string, conn: DeviceConnection): void {
-    if (this.connections.get(deviceKey) === conn) this.connections.delete(deviceKey);
+    if (this.connections.get(deviceKey) !== conn) return;
+    this.connections.delete(deviceKey);
+    // No answer can come over a closed connection: fail its requests now, not after every retry.
+    const prefix = `${deviceKey}#`;
+    for (const [key, waiter] of this.waiting) {
+      if (key.startsWith(prefix)) waiter.reject(new GatewayError('connection-closed', `${deviceKey} disconnected`));
+    }
   }
 
   isConnected(deviceKey: string): boolean {

@@ -276,9 +276,13 @@ export class FrameIngestService {
   private bind(conn: DeviceConnection, at: ReceiveTime): void {
     const device = conn.device;
     if (!device) return;
-    const previous = this.downlinks.attach(device.deviceKey, conn);
-    // The device reconnected while its old connection looked alive (NAT, half-open): the newer wins.
-    previous?.close('replaced by a newer connection');
+    // A connection closed while its registry lookup ran must not become the device's downlink route
+    // (its disconnection was announced after this connection, see Gb26875Server.closed).
+    if (!conn.socket.destroyed) {
+      const previous = this.downlinks.attach(device.deviceKey, conn);
+      // The device reconnected while its old connection looked alive (NAT, half-open): the newer wins.
+      previous?.close('replaced by a newer connection');
+    }
     this.logger.debug({
       msg: 'device connected',
       deviceKey: device.deviceKey,

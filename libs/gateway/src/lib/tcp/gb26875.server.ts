@@ -107,14 +107,21 @@ export class Gb26875Server implements ConnectionHandler {
     this.stopping = true;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     if (this.sweepTimer) clearInterval(this.sweepTimer);
-    for (const conn of this.connections) conn.socket.pause();
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    // A reason of its own: a frame settling later must not resume the socket ('in-flight').
+    for (const conn of this.connections) conn.pause('shutdown');
+    await this.settle();
     this.downlinks.stop();
     for (const conn of this.connections) conn.close('platform shutting down');
     const deadline = Date.now() + 3000;
     while (this.connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     for (const conn of this.connections) conn.socket.destroy();
     await closed;
+    // What the closing sockets still held (a partial frame given up, garbage) and their presence.
+    await this.settle();
+  }
+
+  private async settle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
   // ConnectionHandler: every entry point tracks its promise and never lets it reject.
@@ -136,17 +143,22 @@ export class Gb26875Server implements ConnectionHandler {
     if (!device) return;
     this.downlinks.detach(device.deviceKey, conn);
     this.logger.log({ msg: 'device disconnected', deviceKey: device.deviceKey, peer: conn.peer, reason });
+    const at = microsToIso(this.clock.now().wallUs);
+    // A connection that closes while its first registry lookup runs is announced (connected) when
+    // the lookup returns: its disconnection follows that, never precedes it. (The lookup never rejects.)
     this.track(
-      this.bus
-        .publish('fireiot.device.presence.v1', device.deviceKey, {
-          deviceKey: device.deviceKey,
-          deviceId: device.deviceId,
-          event: 'disconnected',
-          at: microsToIso(this.clock.now().wallUs),
-          gatewayId: this.config.gatewayId,
-          reason,
-          peer: conn.peer,
-        })
+      (device.lookup ?? Promise.resolve())
+        .then(() =>
+          this.bus.publish('fireiot.device.presence.v1', device.deviceKey, {
+            deviceKey: device.deviceKey,
+            deviceId: device.deviceId,
+            event: 'disconnected',
+            at,
+            gatewayId: this.config.gatewayId,
+            reason,
+            peer: conn.peer,
+          }),
+        )
         .catch((error: unknown) => this.logger.warn({ msg: 'presence not published', error: String(error) })),
     );
   }
@@ -181,7 +193,7 @@ export class Gb26875Server implements ConnectionHandler {
 
   /** Token bucket per source IP: `connectRatePerIpPerMinute` connections, refilled continuously. */
   private takeToken(ip: string): boolean {
-    if (this.options.exemptLoopbackFromRate && (ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1'))
+    if (this.options.exemptLoopbackFromRate && (ip.startsWith('127.') || ip.startsWith('::ffff:127.') || ip === '::1'))
       return true;
     const capacity = this.config.gb26875.connectRatePerIpPerMinute;
     const now = performance.now();
@@ -205,6 +217,8 @@ export class Gb26875Server implements ConnectionHandler {
         this.counters.closedIdle++;
         conn.close('idle timeout');
       } else if (
+        // While we do not read a socket, the rest of its partial frame may be waiting unread.
+        !conn.paused &&
         conn.partialSince !== 0 &&
         (quiet > this.options.resyncAfterMs || now - conn.partialSince > this.options.partialFrameTimeoutMs)
       ) {
