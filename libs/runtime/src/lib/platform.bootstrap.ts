@@ -1,6 +1,6 @@
 import { ConsoleLogger, INestApplication, Logger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { FireiotConfig } from '@fireiot/config';
+import { FireiotConfig, loadConfig } from '@fireiot/config';
 import { Gb26875ServerOptions } from '@fireiot/gateway';
 import { PlatformLifecycle } from './platform.lifecycle';
 import { IngestionModule } from './ingestion.module';
@@ -64,3 +64,30 @@ export function describeListeners(config: FireiotConfig, ports: RunningPlatform[
 }
 
 export const bootstrapLogger = new Logger('Platform');
+
+/**
+ * The body of an app's `main.ts`: configuration from the environment, start, print the
+ * listeners, and stop cleanly on the first SIGINT/SIGTERM (a second one exits at once).
+ */
+export async function runUntilSignalled(env: Readonly<Record<string, string | undefined>>): Promise<void> {
+  const config = loadConfig(env);
+  const platform = await startPlatform(config);
+  process.stdout.write(`${describeListeners(config, platform.ports)}\n`);
+  let signals = 0;
+  const shutdown = (signal: string): void => {
+    if (++signals > 1) {
+      bootstrapLogger.warn({ msg: 'second signal: exiting now', signal });
+      process.exit(130);
+    }
+    bootstrapLogger.log({ msg: 'shutting down', signal });
+    platform.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        bootstrapLogger.error({ msg: 'shutdown failed', error: String(error) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
