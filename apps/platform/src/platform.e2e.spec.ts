@@ -86,9 +86,9 @@ class LoadDevice {
     this.socket.destroy();
   }
 
+  /** The next upload, while running (serials stay below 65,536: no wrap-around within a run). */
   private next(): void {
-    if (this.stopped || this.serial >= 60_000) return;
-    this.socket.write(upload(this.address, ++this.serial));
+    if (!this.stopped && this.serial < 60_000) this.socket.write(upload(this.address, ++this.serial));
   }
 }
 

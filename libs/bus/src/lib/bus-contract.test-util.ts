@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { FrameReceived, TopicName } from '@fireiot/events';
 import { BusError } from './bus.error';
-import { EventBus } from './event-bus.port';
+import { DeliveryMeta, EventBus } from './event-bus.port';
 
 /**
  * The behaviour every `EventBus` adapter must have. Each adapter's spec calls
@@ -39,6 +39,16 @@ export function sampleFrame(gatewayId: string, deviceKey: string, n: number, fir
         raw: '0201',
       },
     },
+  };
+}
+
+/** Tests share topics: wraps a handler so it sees only the messages of this test's `run`. */
+export function ownMessages<M extends { gatewayId: string }>(
+  run: string,
+  handler: (message: M, meta: DeliveryMeta) => Promise<void>,
+): (message: M, meta: DeliveryMeta) => Promise<void> {
+  return async (message, meta) => {
+    if (message.gatewayId === run) await handler(message, meta);
   };
 }
 
@@ -106,12 +116,15 @@ export function describeBusContract(
 
     it('keeps the order of each key', async () => {
       const seen = new Map<string, number[]>();
-      await t.bus.subscribe('fireiot.ingest.frames.v1', `g-${run}`, async (m) => {
-        if (m.gatewayId !== run) return;
-        const list = seen.get(m.deviceKey) ?? [];
-        list.push(m.frame.serial);
-        seen.set(m.deviceKey, list);
-      });
+      await t.bus.subscribe(
+        'fireiot.ingest.frames.v1',
+        `g-${run}`,
+        ownMessages(run, async (m: FrameReceived) => {
+          const list = seen.get(m.deviceKey) ?? [];
+          list.push(m.frame.serial);
+          seen.set(m.deviceKey, list);
+        }),
+      );
       await t.ready();
       const keys = ['uitd:1', 'uitd:2', 'uitd:3', 'uitd:4', 'uitd:5'];
       const sends: Promise<void>[] = [];
@@ -146,11 +159,14 @@ export function describeBusContract(
     it('hands a fire alarm over while a telemetry backlog is still being worked off', async () => {
       let bulkDone = 0;
       let bulkDoneWhenFireArrived = -1;
-      await t.bus.subscribe('fireiot.ingest.frames.v1', `bulk-${run}`, async (m) => {
-        if (m.gatewayId !== run) return;
-        await new Promise((resolve) => setTimeout(resolve, 2));
-        bulkDone++;
-      });
+      await t.bus.subscribe(
+        'fireiot.ingest.frames.v1',
+        `bulk-${run}`,
+        ownMessages(run, async () => {
+          await new Promise((resolve) => setTimeout(resolve, 2));
+          bulkDone++;
+        }),
+      );
       await t.bus.subscribe('fireiot.ingest.fire-alarms.v1', `fire-${run}`, async (m) => {
         if (m.gatewayId === run) bulkDoneWhenFireArrived = bulkDone;
       });

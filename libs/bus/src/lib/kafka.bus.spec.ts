@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { LoggerService } from '@nestjs/common';
 import { DevicePresence, FrameReceived } from '@fireiot/events';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { describeBusContract, sampleFrame } from './bus-contract.test-util';
+import { describeBusContract, ownMessages, sampleFrame } from './bus-contract.test-util';
 import { BusError } from './bus.error';
 import { KafkaBus, KafkaBusOptions } from './kafka.bus';
 import { MockKafkaCluster, startMockKafkaCluster } from './kafka-mock-cluster.test-util';
@@ -166,14 +166,17 @@ describe(KafkaBus.name, () => {
     const handled: number[] = [];
     const calls = new Map<number, number>();
     try {
-      await bus.subscribe('fireiot.ingest.frames.v1', `retry-${run}`, async (m) => {
-        if (m.gatewayId !== run) return;
-        const n = m.frame.serial;
-        calls.set(n, (calls.get(n) ?? 0) + 1);
-        if (n === 1) throw new Error('always fails');
-        if (n === 2 && calls.get(n) === 1) throw new Error('fails once');
-        handled.push(n);
-      });
+      await bus.subscribe(
+        'fireiot.ingest.frames.v1',
+        `retry-${run}`,
+        ownMessages(run, async (m: FrameReceived) => {
+          const n = m.frame.serial;
+          calls.set(n, (calls.get(n) ?? 0) + 1);
+          if (n === 1) throw new Error('always fails');
+          if (n === 2 && calls.get(n) === 1) throw new Error('fails once');
+          handled.push(n);
+        }),
+      );
       await bus.whenJoined();
       const before = bus.stats();
       const key = 'uitd:42';
@@ -213,12 +216,15 @@ describe(KafkaBus.name, () => {
     let handlerDone = false;
     let started: () => void = () => undefined;
     const handlerStarted = new Promise<void>((resolve) => (started = resolve));
-    await bus.subscribe('fireiot.ingest.fire-alarms.v1', `close-${run}`, async (m: FrameReceived) => {
-      if (m.gatewayId !== run) return;
-      started();
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      handlerDone = true;
-    });
+    await bus.subscribe(
+      'fireiot.ingest.fire-alarms.v1',
+      `close-${run}`,
+      ownMessages(run, async () => {
+        started();
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        handlerDone = true;
+      }),
+    );
     await bus.start();
     await bus.whenJoined();
     await bus.publish('fireiot.ingest.fire-alarms.v1', 'uitd:1', sampleFrame(run, 'uitd:1', 1, true));

@@ -93,8 +93,7 @@ describe(SimulatedUitd.name, () => {
   it('a fire alarm is a type-2 smoke detector state with the fire-alarm flag and a location', async () => {
     await setUp();
     const fire = decoded((await device.sendFireAlarm({ loop: 2, point: 10, description: '3层走廊' })).frame as Buffer);
-    expect(isAduOfType(fire.adu, 2)).toBe(true);
-    if (!isAduOfType(fire.adu, 2)) return;
+    if (!isAduOfType(fire.adu, 2)) throw new Error(`expected a type-2 ADU, got ${JSON.stringify(fire.adu?.type)}`);
     const o = fire.adu.objects[0];
     expect(o?.state.flags).toEqual(['fire-alarm']);
     expect(o?.systemType).toEqual({ code: 1, name: 'fire-alarm-system' });

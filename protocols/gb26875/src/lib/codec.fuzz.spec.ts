@@ -129,7 +129,7 @@ function merge(parts: FuzzSummary[]): FuzzSummary {
 
 /** Fails the test with `what`, the seed to reproduce it with, and `details`. */
 function expectThat(holds: boolean, what: string, details: () => unknown): void {
-  if (holds) return;
+  if (holds) return; // the common case: nothing to report
   const more = details();
   throw new Error(
     `${what}\n` +

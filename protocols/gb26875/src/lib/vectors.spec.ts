@@ -39,8 +39,7 @@ describe('golden vectors', () => {
   it('FM-14 (ASCII digits for binary) is rejected: ADU too long, with the frame hex', () => {
     const v = publicVectors.find((x) => x.id === 'FM-14');
     const r = decodeFrame(Buffer.from(v?.hex ?? '', 'hex'));
-    expect(r.ok).toBe(false);
-    if (r.ok) return;
+    if (r.ok) throw new Error('FM-14 decoded; it must be rejected');
     expect(r.error.code).toBe('adu-too-long');
     expect(r.error.hex).toBe(v?.hex.toLowerCase());
     expect(r.error.message).toContain('12336');
