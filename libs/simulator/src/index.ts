@@ -35,4 +35,3 @@ export { componentAt, type SimulatedComponent } from './lib/component.catalog';
 export { planDownlink, type DownlinkDevice, type DownlinkOutcome, type DownlinkPlan } from './lib/downlink.responder';
 export { FrameTemplate, UploadTemplates } from './lib/frame.template';
 export { RetransmitQueue, type Expiring } from './lib/retransmit.queue';
-export { TimeLabelClock } from './lib/time-label.clock';

@@ -32,4 +32,5 @@ export {
 export { FrameReader, type FrameReaderStats, type FrameSink } from './lib/frame.reader';
 export { parseHex, toHex } from './lib/hex.util';
 export { timeLabelFromDate, timeLabelToDate, type TimeEncoding } from './lib/time-label.codec';
+export { TimeLabelClock } from './lib/time-label.clock';
 export { DESCRIPTION_SIZE } from './lib/adu-object.codec';

@@ -6,6 +6,7 @@ import {
   FrameReader,
   type FrameSink,
   readFrameHeader,
+  TimeLabelClock,
   timeLabelToDate,
 } from '@fireiot/gb26875';
 import { componentAt, type SimulatedComponent } from './component.catalog';
@@ -15,7 +16,6 @@ import { RateCredit } from './rate.credit';
 import { type Expiring, RetransmitQueue } from './retransmit.queue';
 import { addressBytes, resolveUitdOptions, type ResolvedUitdOptions, type UitdOptions } from './simulator.options';
 import { SimulatorCounters, type SimulatorStats, type UploadKind } from './simulator.stats';
-import { TimeLabelClock } from './time-label.clock';
 
 /** How an upload ended. */
 export type UploadOutcome = 'confirmed' | 'denied' | 'failed' | 'unconfirmed' | 'not-sent';

@@ -1,11 +1,11 @@
 import { performance } from 'node:perf_hooks';
+import { TimeLabelClock } from '@fireiot/gb26875';
 import { UploadTemplates } from './frame.template';
 import { RateCredit } from './rate.credit';
 import { RetransmitQueue } from './retransmit.queue';
 import { type PostKind, SimulatedUitd, type UitdShared } from './simulated-uitd.device';
 import { resolveSwarmOptions, type ResolvedSwarmOptions, type SwarmOptions } from './simulator.options';
 import { SimulatorCounters, type SimulatorStats } from './simulator.stats';
-import { TimeLabelClock } from './time-label.clock';
 
 /** The swarm's scheduler runs this often; rates are spread over its ticks. */
 const TICK_MS = 10;

@@ -1,9 +1,10 @@
-import { timeLabelFromDate } from '@fireiot/gb26875';
+import { timeLabelFromDate } from './time-label.codec';
 
 /**
- * A device's clock as GB/T 26875.3 time labels (§8.2.2: sec, min, hour, day, month, year − 2000,
- * plain binary, naive local time; Asia/Shanghai = UTC+8 by default). The six bytes are computed
- * once per second and shared, so stamping a frame costs a copy. `offsetMs` is the device's drift
+ * A clock as GB/T 26875.3 time labels (§8.2.2: sec, min, hour, day, month, year − 2000, plain
+ * binary, naive local time; Asia/Shanghai = UTC+8 by default), for whoever stamps many frames:
+ * the gateway's replies, a simulated device's uploads. The six bytes and the text are computed
+ * once per second and shared, so stamping a frame costs a copy. `offsetMs` is a device's drift
  * from the host clock, set by a clock synchronisation (type 90).
  */
 export class TimeLabelClock {
