@@ -47,11 +47,17 @@ export class DeviceConnection {
   lastDataAt: number;
   partialSince = 0;
   inFlight = 0;
-  garbageKept = 0;
   closing = false;
+  private closeReason: string | null = null;
   private pausedBy = new Set<PauseReason>();
   private readonly reader: FrameReader;
   private chunkTime: ReceiveTime | null = null;
+  private corked = false;
+  /** Garbage of the current chunk (kept part), its size, all garbage seen, and kept so far. */
+  private garbage: Buffer[] = [];
+  private garbageBytes = 0;
+  private garbageSeen = 0;
+  private garbageKept = 0;
 
   constructor(
     readonly socket: Socket,
@@ -79,12 +85,6 @@ export class DeviceConnection {
     });
   }
 
-  private closeReason: string | null = null;
-
-  get buffered(): number {
-    return this.reader.stats.buffered;
-  }
-
   /** Replies written in one turn of the event loop leave in one syscall (cork until next tick). */
   write(bytes: Buffer): void {
     if (this.socket.destroyed) return;
@@ -98,8 +98,6 @@ export class DeviceConnection {
     }
     this.socket.write(bytes);
   }
-
-  private corked = false;
 
   close(reason: string): void {
     if (this.closing) return;
@@ -187,10 +185,6 @@ export class DeviceConnection {
     this.garbageKept += kept.length;
     this.handler.garbage(this, kept, seen, this.time());
   }
-
-  private garbage: Buffer[] = [];
-  private garbageBytes = 0;
-  private garbageSeen = 0;
 
   /** One clock reading per chunk (frames found by a timed-out resync get their own). */
   private time(): ReceiveTime {

@@ -9,7 +9,7 @@ import {
   decodeFrame,
   Frame,
   readFrameHeader,
-  timeLabelFromDate,
+  TimeLabelClock,
 } from '@fireiot/gb26875';
 import { DeviceRepository, PresenceRecorder, RawStore, StoredRow } from '@fireiot/storage';
 import { DeviceConnection } from './device-connection';
@@ -55,8 +55,8 @@ export class FrameIngestService {
     publishFailures: 0,
     garbageBytes: 0,
   };
-  private labelSecond = -1;
-  private label = '';
+  /** Our time labels for replies (UTC+8, GB/T 26875.3 §8.2.2). */
+  private readonly clock = new TimeLabelClock();
 
   constructor(
     private readonly config: FireiotConfig,
@@ -81,11 +81,9 @@ export class FrameIngestService {
     }
     const frame = decoded.frame;
     const address = frame.source.value;
+    const binding = conn.device === null;
     if (conn.device === null) {
       conn.device = { deviceKey: `uitd:${address}`, address, deviceId: null, checkedAt: 0, lookup: null };
-      const lookup = this.registration(conn);
-      if (lookup) await lookup;
-      this.bind(conn, at);
     } else if (conn.device.address !== address) {
       await this.invalid(
         conn,
@@ -98,6 +96,7 @@ export class FrameIngestService {
     const device = conn.device;
     const lookup = this.registration(conn);
     if (lookup) await lookup;
+    if (binding) this.bind(conn, at);
     this.presence.seen({
       deviceKey: device.deviceKey,
       registered: device.deviceId !== null,
@@ -150,7 +149,7 @@ export class FrameIngestService {
       this.logger.warn({ msg: 'frame quarantined', deviceKey, peer: conn.peer, code: reason.code });
       if (header) {
         // GB/T 26875.3 §6.5.3: a frame that fails the checks is denied.
-        conn.write(buildDeny(bytes, this.timeLabel()));
+        conn.write(buildDeny(bytes, this.clock.labelText()));
         this.counters.denied++;
       }
     } catch (error) {
@@ -235,7 +234,7 @@ export class FrameIngestService {
   }
 
   private confirm(conn: DeviceConnection, bytes: Buffer): void {
-    conn.write(buildConfirm(bytes, this.timeLabel()));
+    conn.write(buildConfirm(bytes, this.clock.labelText()));
     this.counters.confirmed++;
   }
 
@@ -303,7 +302,8 @@ export class FrameIngestService {
 
   /**
    * The device's registration, looked up when the connection binds and every minute after.
-   * Frames wait for the first lookup only, all on the same promise, so they keep their order.
+   * Frames wait for the first lookup only, all on the same promise, so they keep their order;
+   * later lookups run beside the traffic.
    */
   private registration(conn: DeviceConnection): Promise<void> | null {
     const device = conn.device;
@@ -330,20 +330,10 @@ export class FrameIngestService {
         this.logger.warn({ msg: 'device registry unavailable', deviceKey: device.deviceKey, error: String(error) });
       })
       .finally(() => {
-        device.lookup = null;
+        if (device.lookup === lookup) device.lookup = null;
       });
+    if (!first) return null;
     device.lookup = lookup;
-    return first ? lookup : null;
-  }
-
-  /** Our time label for replies (UTC+8, GB/T 26875.3 §8.1), formatted once per second. */
-  private timeLabel(): string {
-    const now = Date.now();
-    const second = Math.floor(now / 1000);
-    if (second !== this.labelSecond) {
-      this.labelSecond = second;
-      this.label = timeLabelFromDate(new Date(second * 1000));
-    }
-    return this.label;
+    return lookup;
   }
 }
