@@ -87,6 +87,8 @@ export class RawStore {
   private readonly heads = new Map<string, ChainHead>();
   private queue: Pending[] = [];
   private flushing: Promise<void> | null = null;
+  /** Rows of the batch in flight. */
+  private writing = 0;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly counters: RawStoreStats = {
@@ -119,9 +121,12 @@ export class RawStore {
     return this.enqueue('quarantine', row);
   }
 
-  /** Rows waiting for a commit: the gateway pauses sockets while this is high (backpressure). */
+  /**
+   * Rows accepted and not yet committed, the batch being written included: the gateway pauses
+   * sockets while this is high (backpressure).
+   */
   get backlog(): number {
-    return this.queue.length;
+    return this.queue.length + this.writing;
   }
 
   stats(): RawStoreStats {
@@ -168,8 +173,10 @@ export class RawStore {
     if (this.flushing || this.queue.length === 0) return;
     const batch = this.queue.length <= this.maxBatch ? this.queue : this.queue.slice(0, this.maxBatch);
     this.queue = batch === this.queue ? [] : this.queue.slice(this.maxBatch);
+    this.writing = batch.length;
     this.flushing = this.write(batch).finally(() => {
       this.flushing = null;
+      this.writing = 0;
       // Whatever arrived during the write goes at once: under load, batches size themselves.
       if (this.queue.length > 0) this.startFlush();
     });
@@ -183,12 +190,11 @@ export class RawStore {
       await this.loadHeads(client, batch);
       const staged = new Map<string, ChainHead>();
       const results: StoredRow[] = [];
-      const byTable: Record<RawTable, { pending: Pending; seq: bigint; prev: Buffer; hash: Buffer; index: number }[]> =
-        {
-          raw_frames: [],
-          raw_mqtt: [],
-          quarantine: [],
-        };
+      const byTable: Record<RawTable, (Staged & { index: number })[]> = {
+        raw_frames: [],
+        raw_mqtt: [],
+        quarantine: [],
+      };
       batch.forEach((pending, index) => {
         const key = headKey(pending.table, pending.row.deviceKey);
         const head = staged.get(key) ?? this.heads.get(key) ?? { seq: 0n, hash: GENESIS_HASH };
