@@ -34,9 +34,13 @@ export function parseTopicMessage<T extends TopicName>(
 ): { ok: true; message: TopicMessage<T> } | { ok: false; reason: string } {
   const result = TOPICS[topic].schema.safeParse(message);
   if (result.success) return { ok: true, message: result.data as TopicMessage<T> };
-  const reason = result.error.issues
+  return { ok: false, reason: describeZodIssues(result.error) };
+}
+
+/** A schema failure as one line for logs and quarantine reasons: the first five issues, by path. */
+export function describeZodIssues(error: z.ZodError): string {
+  return error.issues
     .slice(0, 5)
-    .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+    .map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`)
     .join('; ');
-  return { ok: false, reason };
 }

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { EventBus } from '@fireiot/bus';
 import { FireiotConfig } from '@fireiot/config';
 import {
+  describeZodIssues,
   DevicePresence,
   heartbeatPayloadSchema,
   microsToIso,
@@ -11,9 +12,9 @@ import {
   sensorPayloadSchema,
 } from '@fireiot/events';
 import { DeviceRecord, DeviceRepository, PresenceRecorder, RawStore, StoredRow } from '@fireiot/storage';
-import { z } from 'zod';
 import { MqttIngestError } from './mqtt-ingest.error';
 import { MqttChannel, mqttDeviceKey, parseTopic, ParsedTopic } from './mqtt-topic.util';
+import { WindowedCache } from '../windowed.cache';
 
 /** One PUBLISH as a transport (embedded broker, external bridge) hands it over. */
 export interface MqttInboundMessage {
@@ -109,7 +110,6 @@ type Outcome = MqttIngestOutcome;
 interface Remembered {
   readonly digest: string;
   readonly outcome: Outcome;
-  readonly expiresAt: number;
 }
 
 const REASON_MAX = 500;
@@ -133,10 +133,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 export class MqttIngestService {
   private readonly logger = new Logger(MqttIngestService.name);
   private readonly maxPayloadBytes: number;
-  private readonly retransmitWindowMs: number;
-  private readonly retransmitEntries: number;
   private readonly tails = new Map<string, Promise<void>>();
-  private readonly recent = new Map<string, Remembered>();
+  /** Recent messages per (client, packet id), to recognise DUP resends. */
+  private readonly recent: WindowedCache<Remembered>;
   private readonly counters: MqttIngestStats = {
     stored: 0,
     quarantined: {
@@ -161,8 +160,7 @@ export class MqttIngestService {
     options: MqttIngestOptions = {},
   ) {
     this.maxPayloadBytes = options.maxPayloadBytes ?? 64 * 1024;
-    this.retransmitWindowMs = options.retransmitWindowMs ?? 120_000;
-    this.retransmitEntries = options.retransmitEntries ?? 100_000;
+    this.recent = new WindowedCache(options.retransmitWindowMs ?? 120_000, options.retransmitEntries ?? 100_000);
   }
 
   /** Stores one message (see the class comment). Rejects with `MqttIngestError` `store-failed` only. */
@@ -191,15 +189,15 @@ export class MqttIngestService {
     const retransmitKey = m.messageId !== undefined ? `${m.clientId}\u0000${m.messageId}` : null;
     const digest = retransmitKey ? digestOf(m) : '';
     if (retransmitKey && m.dup) {
-      const seen = this.recent.get(retransmitKey);
-      if (seen && seen.digest === digest && seen.expiresAt > Date.now()) {
+      const seen = this.recent.get(retransmitKey, Date.now());
+      if (seen && seen.digest === digest) {
         this.counters.duplicates++;
         return { ...seen.outcome, duplicate: true };
       }
     }
     const outcome = await this.storeAndPublish(m, topic, deviceKey);
     if (retransmitKey && !(outcome.status === 'quarantined' && outcome.refused)) {
-      this.remember(retransmitKey, digest, outcome);
+      this.recent.set(retransmitKey, { digest, outcome }, Date.now());
     }
     return outcome;
   }
@@ -282,12 +280,12 @@ export class MqttIngestService {
     switch (topic.channel) {
       case 'events': {
         const parsed = sensorPayloadSchema.safeParse(json);
-        if (!parsed.success) return reject('schema-violation', describeIssues(parsed.error));
+        if (!parsed.success) return reject('schema-violation', describeZodIssues(parsed.error));
         return { ok: true, channel: 'events', event: parsed.data };
       }
       case 'heartbeat': {
         const parsed = heartbeatPayloadSchema.safeParse(json);
-        if (!parsed.success) return reject('schema-violation', describeIssues(parsed.error));
+        if (!parsed.success) return reject('schema-violation', describeZodIssues(parsed.error));
         return { ok: true, channel: 'heartbeat', event: null };
       }
     }
@@ -409,17 +407,6 @@ export class MqttIngestService {
     this.logger.error({ msg: 'bus publish failed after store', topic, deviceKey, rawId, error: String(error) });
   }
 
-  private remember(key: string, digest: string, outcome: Outcome): void {
-    const now = Date.now();
-    this.recent.delete(key);
-    this.recent.set(key, { digest, outcome, expiresAt: now + this.retransmitWindowMs });
-    // Oldest first: drop expired entries and anything beyond the cap.
-    for (const [k, entry] of this.recent) {
-      if (entry.expiresAt > now && this.recent.size <= this.retransmitEntries) break;
-      this.recent.delete(k);
-    }
-  }
-
   /** Runs `task` after every earlier task of the same key has settled. */
   private serialize<T>(key: string, task: () => Promise<T>): Promise<T> {
     const previous = this.tails.get(key) ?? Promise.resolve();
@@ -438,13 +425,6 @@ export class MqttIngestService {
 
 function digestOf(m: MqttInboundMessage): string {
   return createHash('sha256').update(m.topic).update('\u0000').update(m.payload).digest('base64');
-}
-
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`)
-    .join('; ');
 }
 
 function trim(reason: string): string {

@@ -1,8 +1,8 @@
 import { StoredRow } from '@fireiot/storage';
+import { WindowedCache } from '../windowed.cache';
 
-interface Entry {
+interface Upload {
   readonly bytes: Buffer;
-  readonly at: number;
   readonly stored: Promise<StoredRow>;
 }
 
@@ -13,40 +13,28 @@ interface Entry {
  * Bounded: entries leave when the window passes or the cache is full (oldest first).
  */
 export class RetransmissionCache {
-  private readonly entries = new Map<string, Entry>();
+  private readonly uploads: WindowedCache<Upload>;
 
-  constructor(
-    private readonly windowMs: number,
-    private readonly maxEntries = 500_000,
-  ) {}
+  constructor(windowMs: number, maxEntries = 500_000) {
+    this.uploads = new WindowedCache(windowMs, maxEntries);
+  }
 
   /** The stored row of an identical earlier copy, if this frame is a retransmission. */
   find(deviceKey: string, serial: number, bytes: Buffer, now: number): Promise<StoredRow> | null {
-    const entry = this.entries.get(`${deviceKey}#${serial}`);
-    if (!entry || now - entry.at > this.windowMs || !entry.bytes.equals(bytes)) return null;
-    return entry.stored;
+    const upload = this.uploads.get(`${deviceKey}#${serial}`, now);
+    return upload?.bytes.equals(bytes) ? upload.stored : null;
   }
 
   remember(deviceKey: string, serial: number, bytes: Buffer, now: number, stored: Promise<StoredRow>): void {
     const key = `${deviceKey}#${serial}`;
-    this.entries.delete(key);
     // Keep our own copy: `bytes` may be a view of a socket chunk.
-    this.entries.set(key, { bytes: Buffer.from(bytes), at: now, stored });
+    const upload = { bytes: Buffer.from(bytes), stored };
+    this.uploads.set(key, upload, now);
     // A failed store is not a first copy: the retransmission must be stored.
-    stored.catch(() => {
-      if (this.entries.get(key)?.stored === stored) this.entries.delete(key);
-    });
-    this.evict(now);
+    stored.catch(() => this.uploads.deleteIf(key, upload));
   }
 
   get size(): number {
-    return this.entries.size;
-  }
-
-  private evict(now: number): void {
-    for (const [key, entry] of this.entries) {
-      if (this.entries.size <= this.maxEntries && now - entry.at <= this.windowMs) break;
-      this.entries.delete(key);
-    }
+    return this.uploads.size;
   }
 }
