@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EVENT_BUS, EventBus } from '@fireiot/bus';
 import { FIREIOT_CONFIG, FireiotConfig } from '@fireiot/config';
 import { Gb26875Server, MQTT_INGRESS, MqttIngress } from '@fireiot/gateway';
-import { APP_POOL, DatabaseHandle, PresenceRecorder, RawStore } from '@fireiot/storage';
+import { APP_POOL, DatabaseHandle, PartitionMaintenance, PresenceRecorder, RawStore } from '@fireiot/storage';
 import { Pool } from 'pg';
 
 export type LifecycleState = 'starting' | 'running' | 'stopping' | 'stopped';
@@ -33,6 +33,7 @@ export class PlatformLifecycle {
     @Inject(EVENT_BUS) private readonly bus: EventBus,
     @Inject(APP_POOL) private readonly pool: Pool,
     private readonly database: DatabaseHandle,
+    private readonly partitions: PartitionMaintenance,
   ) {}
 
   async start(): Promise<ListeningPorts> {
@@ -57,6 +58,7 @@ export class PlatformLifecycle {
     await step('raw store', () => this.store.close());
     await step('presence', () => this.presence.stop());
     await step('bus', () => this.bus.close());
+    this.partitions.stop();
     await step('pool', () => this.pool.end());
     await step('database', async () => this.database.embedded?.stop());
     this.state = 'stopped';

@@ -44,11 +44,7 @@ export async function migrateDatabase(ownerUrl: string): Promise<MigrationResult
         error: (m: string) => logger.error(m),
       },
     });
-    let partitionsCreated = 0;
-    for (const table of RAW_TABLES) {
-      const made = await client.query<{ n: number }>('SELECT fireiot_ensure_partitions($1, 2) AS n', [table]);
-      partitionsCreated += made.rows[0]?.n ?? 0;
-    }
+    const partitionsCreated = await ensurePartitions(client);
     const mode = await client.query<{ value: string }>("SELECT value FROM fireiot_meta WHERE key = 'partitioning'");
     const partitioning: Partitioning = mode.rows[0]?.value === 'timescaledb' ? 'timescaledb' : 'native';
     logger.log({
@@ -63,5 +59,63 @@ export async function migrateDatabase(ownerUrl: string): Promise<MigrationResult
     throw new StorageError('migration-failed', `migration failed: ${String(error)}`, { cause: error });
   } finally {
     await client.end().catch(() => undefined);
+  }
+}
+
+/** Months of partitions kept ready ahead of the current one. */
+const MONTHS_AHEAD = 2;
+
+/** Creates the raw tables' missing monthly partitions (native mode; a no-op on hypertables). */
+async function ensurePartitions(client: Client): Promise<number> {
+  let made = 0;
+  for (const table of RAW_TABLES) {
+    const result = await client.query<{ n: number }>('SELECT fireiot_ensure_partitions($1, $2) AS n', [
+      table,
+      MONTHS_AHEAD,
+    ]);
+    made += result.rows[0]?.n ?? 0;
+  }
+  return made;
+}
+
+/**
+ * Keeps the coming months' partitions ready while the platform runs (start-up alone is not
+ * enough for a platform that runs for months: rows would pile into the DEFAULT partition, and
+ * a DEFAULT partition holding rows of a month forbids creating that month's partition).
+ * Runs as the owner: the application's role may not create tables.
+ */
+export class PartitionMaintenance {
+  private readonly logger = new Logger(PartitionMaintenance.name);
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly ownerUrl: string,
+    private readonly intervalMs = 6 * 3600_000,
+  ) {}
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.run(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** One pass; failures are logged (the next pass retries; rows are never refused meanwhile). */
+  async run(): Promise<number> {
+    const client = new Client({ connectionString: this.ownerUrl });
+    try {
+      await client.connect();
+      const made = await ensurePartitions(client);
+      if (made > 0) this.logger.log({ msg: 'partitions created', made });
+      return made;
+    } catch (error) {
+      this.logger.error({ msg: 'partition maintenance failed', error: String(error) });
+      return 0;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
   }
 }

@@ -4,7 +4,7 @@ import { Pool } from 'pg';
 import { createAppPool } from './app.pool';
 import { DeviceRepository, PresenceRecorder } from './device.repository';
 import { EmbeddedPostgresServer } from './embedded-postgres.server';
-import { migrateDatabase, MigrationResult } from './migration.runner';
+import { migrateDatabase, MigrationResult, PartitionMaintenance } from './migration.runner';
 import { RawStore } from './raw-store.repository';
 
 /** The running database: where it is, what the migration found, the embedded server if any. */
@@ -62,6 +62,15 @@ export class StorageModule {
         },
         { provide: DeviceRepository, inject: [APP_POOL], useFactory: (pool: Pool) => new DeviceRepository(pool) },
         {
+          provide: PartitionMaintenance,
+          inject: [DatabaseHandle],
+          useFactory: (db: DatabaseHandle) => {
+            const maintenance = new PartitionMaintenance(db.ownerUrl);
+            maintenance.start();
+            return maintenance;
+          },
+        },
+        {
           provide: PresenceRecorder,
           inject: [APP_POOL],
           useFactory: (pool: Pool) => {
@@ -71,7 +80,7 @@ export class StorageModule {
           },
         },
       ],
-      exports: [DatabaseHandle, APP_POOL, RawStore, DeviceRepository, PresenceRecorder],
+      exports: [DatabaseHandle, APP_POOL, RawStore, DeviceRepository, PresenceRecorder, PartitionMaintenance],
     };
   }
 }
