@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { parseTopicMessage, TopicMessage, TopicName, TOPICS } from '@fireiot/events';
 import { BusError } from './bus.error';
 import { BusHandler, BusStats, DeliveryMeta, EventBus } from './event-bus.port';
+import { parseWireMessage } from './wire-message';
 
 interface Envelope {
   key: string;
@@ -135,13 +136,7 @@ export class InProcessBus implements EventBus {
   }
 
   private async deliver(topic: TopicName, group: GroupQueue, envelope: Envelope): Promise<void> {
-    let message: unknown;
-    try {
-      message = JSON.parse(envelope.json);
-    } catch {
-      message = undefined;
-    }
-    const parsed = parseTopicMessage(topic, message);
+    const parsed = parseWireMessage(topic, envelope.json);
     if (!parsed.ok) {
       this.counters.rejected++;
       this.logger.warn({ msg: 'rejected an invalid message', topic, key: envelope.key, reason: parsed.reason });

@@ -14,6 +14,7 @@ import {
 import { BusError } from './bus.error';
 import { BusHandler, BusStats, DeliveryMeta, EventBus } from './event-bus.port';
 import { LaneProducer } from './kafka-lane-producer';
+import { parseWireMessage } from './wire-message';
 
 export type KafkaClientLogLevel = 'nothing' | 'error' | 'warn' | 'info' | 'debug';
 
@@ -412,8 +413,7 @@ export class KafkaBus implements EventBus {
   ): Promise<void> {
     const { message, partition } = payload;
     const key = message.key?.toString('utf8') ?? '';
-    const decoded = decodeJson(message.value);
-    const parsed = decoded.ok ? parseTopicMessage(topic, decoded.value) : decoded;
+    const parsed = parseWireMessage(topic, message.value);
     if (!parsed.ok) {
       this.counters.rejected++;
       this.logger.warn({
@@ -527,15 +527,6 @@ function delayedRoundRobin(delayMs: number): PartitionAssigner {
       },
     };
   };
-}
-
-function decodeJson(value: Buffer | null): { ok: true; value: unknown } | { ok: false; reason: string } {
-  if (value === null) return { ok: false, reason: 'empty message value' };
-  try {
-    return { ok: true, value: JSON.parse(value.toString('utf8')) as unknown };
-  } catch (error) {
-    return { ok: false, reason: `not JSON: ${errorText(error)}` };
-  }
 }
 
 function brokerError(what: string, error: unknown): BusError {
