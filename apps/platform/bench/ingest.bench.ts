@@ -16,7 +16,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SimulatorStats, UitdSwarm } from '@fireiot/simulator';
-import { freePort } from '@fireiot/storage/testing';
+import { freePort } from '@fireiot/testing';
 
 const ROOT = resolve(__dirname, '../../..');
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 15);

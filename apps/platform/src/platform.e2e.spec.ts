@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { COMMAND, decodeFrame, encodeFrame, FrameReader } from '@fireiot/gb26875';
 import { ChainVerifier } from '@fireiot/storage';
-import { freePort } from '@fireiot/storage/testing';
+import { freePort } from '@fireiot/testing';
 import { Client, Pool } from 'pg';
 
 jest.setTimeout(120_000);

@@ -1,3 +1,4 @@
+import { eventually } from '@fireiot/testing';
 import { randomUUID } from 'node:crypto';
 import { FrameReceived, TopicName } from '@fireiot/events';
 import { BusError } from './bus.error';
@@ -52,14 +53,6 @@ export function ownMessages<M extends { gatewayId: string }>(
   };
 }
 
-async function eventually(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 export function describeBusContract(
   adapterName: string,
   create: () => Promise<BusUnderTest>,
@@ -87,7 +80,7 @@ export function describeBusContract(
       await t.ready();
       const sent = sampleFrame(run, 'uitd:889', 1);
       await t.bus.publish('fireiot.ingest.frames.v1', 'uitd:889', sent);
-      await eventually(() => got.length === 1, timeoutMs, 'delivery');
+      await eventually(() => got.length === 1, 'delivery', timeoutMs);
       expect(got[0]).toEqual(sent);
     });
 
@@ -109,7 +102,7 @@ export function describeBusContract(
       await t.publishRaw('fireiot.ingest.frames.v1', 'uitd:1', '{"not":"a frame"}');
       await t.publishRaw('fireiot.ingest.frames.v1', 'uitd:1', 'not json at all');
       await t.bus.publish('fireiot.ingest.frames.v1', 'uitd:1', sampleFrame(run, 'uitd:1', 7));
-      await eventually(() => got.length === 1, timeoutMs, 'the valid message');
+      await eventually(() => got.length === 1, 'the valid message', timeoutMs);
       expect(got[0]?.rawId).toBe('8');
       expect(t.bus.stats().rejected - before).toBe(2);
     });
@@ -133,7 +126,7 @@ export function describeBusContract(
         sends.push(t.bus.publish('fireiot.ingest.frames.v1', key, sampleFrame(run, key, n)));
       }
       await Promise.all(sends);
-      await eventually(() => [...seen.values()].reduce((s, l) => s + l.length, 0) === 200, timeoutMs, 'all 200');
+      await eventually(() => [...seen.values()].reduce((s, l) => s + l.length, 0) === 200, 'all 200', timeoutMs);
       for (const list of seen.values()) expect(list).toEqual([...list].sort((a, b) => a - b));
       expect(seen.size).toBe(5);
     });
@@ -152,7 +145,7 @@ export function describeBusContract(
       for (let n = 0; n < 40; n++) {
         await t.bus.publish('fireiot.ingest.frames.v1', `uitd:${n}`, sampleFrame(run, `uitd:${n}`, n));
       }
-      await eventually(() => a.length === 40 && b1.length + b2.length === 40, timeoutMs, 'both groups');
+      await eventually(() => a.length === 40 && b1.length + b2.length === 40, 'both groups', timeoutMs);
       expect([...b1, ...b2].sort((x, y) => x - y)).toEqual([...a].sort((x, y) => x - y));
     });
 
@@ -178,7 +171,7 @@ export function describeBusContract(
       }
       await Promise.all(sends);
       await t.bus.publish('fireiot.ingest.fire-alarms.v1', 'uitd:8', sampleFrame(run, 'uitd:8', 0, true));
-      await eventually(() => bulkDoneWhenFireArrived >= 0, timeoutMs, 'the fire alarm');
+      await eventually(() => bulkDoneWhenFireArrived >= 0, 'the fire alarm', timeoutMs);
       // The backlog needs ≥ 2 s; the alarm must not have waited for it.
       expect(bulkDoneWhenFireArrived).toBeLessThan(backlog / 2);
     });

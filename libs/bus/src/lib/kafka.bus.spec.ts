@@ -1,3 +1,4 @@
+import { eventually } from '@fireiot/testing';
 import { randomUUID } from 'node:crypto';
 import { LoggerService } from '@nestjs/common';
 import { DevicePresence, FrameReceived } from '@fireiot/events';
@@ -71,14 +72,6 @@ async function startedBus(logger?: LoggerService): Promise<KafkaBus> {
   const bus = new KafkaBus(testOptions(cluster.brokers, logger));
   await bus.start();
   return bus;
-}
-
-async function eventually(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 function presence(gatewayId: string, deviceKey: string): DevicePresence {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@fireiot/testing';
 import { Client } from 'pg';
 import { EmbeddedPostgresServer } from './embedded-postgres.server';
 import { migrateDatabase, MigrationResult } from './migration.runner';
@@ -14,17 +14,6 @@ export interface TestDatabase {
   /** Runs one statement as the owner (superuser) and returns its rows. */
   sql<T extends object = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 export async function startTestDatabase(): Promise<TestDatabase> {

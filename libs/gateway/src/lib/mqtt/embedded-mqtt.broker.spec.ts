@@ -1,11 +1,12 @@
 /**
  * @jest-environment ./src/lib/mqtt/aedes-host-environment.test-util.ts
  */
+import { eventually } from '@fireiot/testing';
 import { once } from 'node:events';
 import { connect as tcpConnect } from 'node:net';
 import { connectAsync, ErrorWithReasonCode, ErrorWithSubackPacket, IClientOptions, MqttClient } from 'mqtt';
 import { EmbeddedMqttBroker } from './embedded-mqtt.broker';
-import { MqttTestRig, QuarantineRowView, RawMqttRow, settle, startMqttTestRig, waitFor } from './mqtt-test.test-util';
+import { MqttTestRig, QuarantineRowView, RawMqttRow, settle, startMqttTestRig } from './mqtt-test.test-util';
 
 jest.mock('aedes', () => (globalThis as Record<string, unknown>)['__fireiotHostAedes']);
 jest.setTimeout(20_000);
@@ -95,7 +96,7 @@ describe(EmbeddedMqttBroker.name, () => {
     expect(rows[0]?.peer).toMatch(/^127\.0\.0\.1:\d+$/);
     expect(rows[0]?.bytes.toString()).toBe(event(0.32));
 
-    const published = await waitFor(() => rig.sensorEvents.find((e) => e.deviceKey === 'mqtt:pump-room-1'));
+    const published = await eventually(() => rig.sensorEvents.find((e) => e.deviceKey === 'mqtt:pump-room-1'));
     expect(published).toMatchObject({
       rawId: rows[0]?.id,
       deviceId: registryIds.get('pump-room-1'),
@@ -108,14 +109,14 @@ describe(EmbeddedMqttBroker.name, () => {
 
   it('records a heartbeat (empty or JSON) as a sign of life: last-seen time and presence messages', async () => {
     const client = await connectDevice('smoke-3');
-    await waitFor(() => rig.presenceEvents.find((p) => p.deviceKey === 'mqtt:smoke-3' && p.event === 'connected'));
+    await eventually(() => rig.presenceEvents.find((p) => p.deviceKey === 'mqtt:smoke-3' && p.event === 'connected'));
     await client.publishAsync('fireiot/v1/devices/smoke-3/heartbeat', JSON.stringify({ battery: 87, rssi: -71 }), {
       qos: 1,
     });
     await client.publishAsync('fireiot/v1/devices/smoke-3/heartbeat', '', { qos: 1 });
 
     expect(await stored('mqtt:smoke-3')).toHaveLength(2);
-    const beats = await waitFor(() => {
+    const beats = await eventually(() => {
       const found = rig.presenceEvents.filter((p) => p.deviceKey === 'mqtt:smoke-3' && p.event === 'heartbeat');
       return found.length === 2 && found;
     });
@@ -127,7 +128,7 @@ describe(EmbeddedMqttBroker.name, () => {
     expect(seen).toMatchObject({ registered: true });
 
     await client.endAsync();
-    const gone = await waitFor(() =>
+    const gone = await eventually(() =>
       rig.presenceEvents.find((p) => p.deviceKey === 'mqtt:smoke-3' && p.event === 'disconnected'),
     );
     expect(gone.reason).toBeDefined();
@@ -230,7 +231,7 @@ describe(EmbeddedMqttBroker.name, () => {
     const valid = await stored('mqtt:noisy-5');
     expect(valid).toHaveLength(1);
     // Per device, bus order = arrival order: the only event is the valid one.
-    const events = await waitFor(() => {
+    const events = await eventually(() => {
       const found = rig.sensorEvents.filter((e) => e.deviceKey === 'mqtt:noisy-5');
       return found.length > 0 && found;
     });

@@ -1,6 +1,7 @@
 /**
  * @jest-environment ./src/lib/mqtt/aedes-host-environment.test-util.ts
  */
+import { eventually } from '@fireiot/testing';
 import type { Aedes, AuthenticateError, AuthErrorCode } from 'aedes';
 import { createServer, Server } from 'node:net';
 import { connectAsync, MqttClient } from 'mqtt';
@@ -8,7 +9,7 @@ import { MqttRow, RawStore, StoredRow } from '@fireiot/storage';
 import { ExternalMqttBridge } from './external-mqtt.bridge';
 import { MqttIngestService } from './mqtt-ingest.service';
 import { deviceNamespace, isWithinNamespace } from './mqtt-topic.util';
-import { MqttTestRig, QuarantineRowView, RawMqttRow, startMqttTestRig, waitFor } from './mqtt-test.test-util';
+import { MqttTestRig, QuarantineRowView, RawMqttRow, startMqttTestRig } from './mqtt-test.test-util';
 
 jest.mock('aedes', () => (globalThis as Record<string, unknown>)['__fireiotHostAedes']);
 jest.setTimeout(20_000);
@@ -125,7 +126,7 @@ describe(ExternalMqttBridge.name, () => {
       }),
       { qos: 1 },
     );
-    const event = await waitFor(() => rig.sensorEvents.find((e) => e.deviceKey === 'mqtt:hydrant-4'));
+    const event = await eventually(() => rig.sensorEvents.find((e) => e.deviceKey === 'mqtt:hydrant-4'));
     expect(event).toMatchObject({ deviceId: registryId, payload: { kind: 'water-pressure', value: 0.28 } });
     const [row] = await stored('mqtt:hydrant-4');
     expect(row).toMatchObject({
@@ -146,7 +147,7 @@ describe(ExternalMqttBridge.name, () => {
     external.aedes.on('ack', onAck);
     const before = store.stats().committedRows;
     await client.publishAsync(`${deviceNamespace('hydrant-4')}/heartbeat`, '{"battery":91}', { qos: 1 });
-    await waitFor(() => committedAtAck.length > 0);
+    await eventually(() => committedAtAck.length > 0);
     external.aedes.removeListener('ack', onAck);
     expect(committedAtAck[0]).toBeGreaterThan(before);
     expect(await stored('mqtt:hydrant-4')).toHaveLength(2);
@@ -157,7 +158,7 @@ describe(ExternalMqttBridge.name, () => {
     await client.publishAsync(`${deviceNamespace('tank-2')}/events`, '{"kind":"water-level","value":', { qos: 1 });
     await client.publishAsync(`${deviceNamespace('tank-2')}/events`, '{"kind":"water-level","value":-50}', { qos: 1 });
     await client.publishAsync(`${deviceNamespace('tank-2')}/events`, Buffer.alloc(70 * 1024, 0x20), { qos: 1 });
-    const rows = await waitFor(async () => {
+    const rows = await eventually(async () => {
       const found = await rig.rows<QuarantineRowView>(
         "SELECT * FROM quarantine WHERE device_key = 'mqtt:tank-2' ORDER BY id",
       );
@@ -167,7 +168,7 @@ describe(ExternalMqttBridge.name, () => {
     expect(rows[1]?.reason).toMatch(/^value: /);
     expect(rows.every((r) => r.registered === false)).toBe(true);
     expect(rig.sensorEvents.filter((e) => e.deviceKey === 'mqtt:tank-2')).toHaveLength(0);
-    await waitFor(() => bridge.stats().quarantined === 3);
+    await eventually(() => bridge.stats().quarantined === 3);
   });
 
   it('gets what was published while the gateway was down (persistent session), and nothing twice', async () => {
@@ -185,7 +186,7 @@ describe(ExternalMqttBridge.name, () => {
     const before = (await stored('mqtt:hydrant-4')).length;
     bridge = newBridge();
     await bridge.start();
-    const rows = await waitFor(async () => {
+    const rows = await eventually(async () => {
       const found = await stored('mqtt:hydrant-4');
       return found.length === before + 3 && found;
     });
@@ -215,13 +216,17 @@ describe(ExternalMqttBridge.name, () => {
         qos: 1,
       },
     );
-    const rows = await waitFor(async () => {
-      const found = await stored('mqtt:hydrant-4');
-      return found.length > before && found;
-    }, 10_000);
+    const rows = await eventually(
+      async () => {
+        const found = await stored('mqtt:hydrant-4');
+        return found.length > before && found;
+      },
+      'the retransmitted message stored',
+      10_000,
+    );
     expect(rows).toHaveLength(before + 1);
     expect(bridge.stats()).toMatchObject({ storeFailures: 1 });
     expect(bridge.stats().reconnects).toBeGreaterThanOrEqual(1);
-    await waitFor(() => bridge.stats().connected);
+    await eventually(() => bridge.stats().connected);
   });
 });

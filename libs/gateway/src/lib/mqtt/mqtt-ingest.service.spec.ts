@@ -1,8 +1,9 @@
+import { eventually } from '@fireiot/testing';
 import { BusError, BusStats, EventBus } from '@fireiot/bus';
 import { RawStore } from '@fireiot/storage';
 import { MqttIngestError } from './mqtt-ingest.error';
 import { MqttInboundMessage, MqttIngestService } from './mqtt-ingest.service';
-import { MqttTestRig, QuarantineRowView, RawMqttRow, settle, startMqttTestRig, waitFor } from './mqtt-test.test-util';
+import { MqttTestRig, QuarantineRowView, RawMqttRow, settle, startMqttTestRig } from './mqtt-test.test-util';
 
 jest.setTimeout(20_000);
 
@@ -62,7 +63,9 @@ describe(MqttIngestService.name, () => {
     const m = message({ topic: 'fireiot/v1/devices/lvl-1/events' });
     const outcome = await rig.ingest.ingest(m);
     expect(outcome).toMatchObject({ status: 'stored', channel: 'events', duplicate: false });
-    const event = await waitFor(() => rig.sensorEvents.find((e) => e.rawId === (outcome as { rawId: string }).rawId));
+    const event = await eventually(() =>
+      rig.sensorEvents.find((e) => e.rawId === (outcome as { rawId: string }).rawId),
+    );
     expect(event).toMatchObject({ deviceKey: 'mqtt:lvl-1', deviceId: sensorId, gatewayId: 'gw-test' });
     expect(event.receivedAt.slice(-8, -1)).toBe(`.${(m.receivedAt.wallUs % 1_000_000n).toString().padStart(6, '0')}`);
   });
@@ -103,7 +106,7 @@ describe(MqttIngestService.name, () => {
     expect(outcome).toMatchObject({ status: 'stored' });
     const [row] = await stored('mqtt:stranger');
     expect(row).toMatchObject({ registered: false, client_id: 'bridge' });
-    const event = await waitFor(() => rig.sensorEvents.find((e) => e.deviceKey === 'mqtt:stranger'));
+    const event = await eventually(() => rig.sensorEvents.find((e) => e.deviceKey === 'mqtt:stranger'));
     expect(event.deviceId).toBeNull();
   });
 
@@ -147,7 +150,7 @@ describe(MqttIngestService.name, () => {
     );
     const rows = await stored('mqtt:order-1');
     expect(rows.map((r) => (JSON.parse(r.bytes.toString()) as { seq: number }).seq)).toEqual(ids);
-    const events = await waitFor(() => {
+    const events = await eventually(() => {
       const found = rig.sensorEvents.filter((e) => e.deviceKey === 'mqtt:order-1');
       return found.length === ids.length && found;
     });

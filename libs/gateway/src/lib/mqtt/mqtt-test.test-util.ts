@@ -94,20 +94,6 @@ async function startDatabaseWithRetry(attempts = 3): Promise<TestDatabase> {
   }
 }
 
-/** Polls until `probe` returns (or resolves to) something other than undefined/false. */
-export async function waitFor<T>(
-  probe: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 5_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error('waitFor: timed out');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 /** Lets queued bus deliveries run. */
 export function settle(ms = 50): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

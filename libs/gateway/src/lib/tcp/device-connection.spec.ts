@@ -1,7 +1,7 @@
+import { eventually } from '@fireiot/testing';
 import { DeviceConnection } from './device-connection';
 import {
   delay,
-  eventually,
   expectNothingLost,
   fireAlarmAdu,
   frame,

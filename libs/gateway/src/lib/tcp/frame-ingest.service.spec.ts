@@ -1,8 +1,8 @@
+import { eventually } from '@fireiot/testing';
 import { decodeFrame } from '@fireiot/gb26875';
 import { FrameIngestService } from './frame-ingest.service';
 import {
   delay,
-  eventually,
   expectNothingLost,
   fireAlarmAdu,
   frame,

@@ -1,3 +1,4 @@
+import { eventually } from '@fireiot/testing';
 import { Logger } from '@nestjs/common';
 import { Socket } from 'node:net';
 import { InProcessBus } from '@fireiot/bus';
@@ -33,32 +34,6 @@ export const SENT_AT = '2026-01-01T08:00:00';
 
 // -------------------------------------------------------------------------------------------------
 // Polling
-
-/** Polls `probe` until it returns something other than undefined/false, or fails after `timeoutMs`. */
-export async function eventually<T>(
-  probe: () => T | undefined | false | Promise<T | undefined | false>,
-  what = 'condition',
-  timeoutMs = 5000,
-  intervalMs = 10,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown = null;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-      lastError = null;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`,
-      );
-    }
-    await delay(intervalMs);
-  }
-}
 
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

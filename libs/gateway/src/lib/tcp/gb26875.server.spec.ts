@@ -1,8 +1,8 @@
+import { eventually } from '@fireiot/testing';
 import { Client } from 'pg';
 import { Gb26875Server } from './gb26875.server';
 import {
   delay,
-  eventually,
   expectNothingLost,
   fireAlarmAdu,
   GatewayDatabase,
