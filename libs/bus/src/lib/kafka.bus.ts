@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger, LoggerService } from '@nestjs/common';
 import { isTopicName, Lane, parseTopicMessage, TopicMessage, TopicName, TOPICS } from '@fireiot/events';
 import {
@@ -536,10 +537,6 @@ function brokerError(what: string, error: unknown): BusError {
 
 function errorText(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function toKafkaLogLevel(level: KafkaClientLogLevel): logLevel {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, type Socket } from 'node:net';
 import {
   buildDeny,
@@ -649,8 +650,4 @@ function swapped(reply: Buffer, upload: Buffer): boolean {
     if (reply[12 + i] !== upload[18 + i] || reply[18 + i] !== upload[12 + i]) return false;
   }
   return true;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

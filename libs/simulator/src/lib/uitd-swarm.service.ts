@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import { TimeLabelClock } from '@fireiot/gb26875';
 import { UploadTemplates } from './frame.template';
@@ -226,8 +227,4 @@ export class UitdSwarm {
     }
     this.liveIndex.delete(device);
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
