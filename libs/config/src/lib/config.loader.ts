@@ -16,6 +16,16 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): F
   if (brokers !== undefined && brokers.length === 0) {
     throw new ConfigError('invalid-environment', 'FIREIOT_KAFKA_BROKERS lists no broker');
   }
+  const twilio = [e.TWILIO_ACCOUNT_SID, e.TWILIO_AUTH_TOKEN, e.TWILIO_FROM];
+  const twilioSet = twilio.filter((v) => v !== null).length;
+  if (twilioSet !== 0 && twilioSet !== 3) {
+    throw new ConfigError(
+      'invalid-environment',
+      'TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM must be set together (or none of them)',
+    );
+  }
+  const admin = e.FIREIOT_BOOTSTRAP_ADMIN;
+  const colon = admin?.indexOf(':') ?? -1;
   return {
     host: e.FIREIOT_HOST,
     http: { port: e.FIREIOT_HTTP_PORT },
@@ -36,5 +46,21 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): F
     kafka: { brokers: brokers ?? null },
     gatewayId: e.FIREIOT_GATEWAY_ID ?? `${hostname()}-${process.pid}`,
     logLevel: e.FIREIOT_LOG_LEVEL,
+    twilio: {
+      credentials:
+        e.TWILIO_ACCOUNT_SID !== null && e.TWILIO_AUTH_TOKEN !== null && e.TWILIO_FROM !== null
+          ? { accountSid: e.TWILIO_ACCOUNT_SID, authToken: e.TWILIO_AUTH_TOKEN, from: e.TWILIO_FROM }
+          : null,
+      apiBase: e.TWILIO_API_BASE.replace(/\/+$/, ''),
+    },
+    publicUrl: (e.FIREIOT_PUBLIC_URL ?? `http://localhost:${e.FIREIOT_HTTP_PORT}`).replace(/\/+$/, ''),
+    bootstrapAdmin: admin === undefined ? null : { username: admin.slice(0, colon), password: admin.slice(colon + 1) },
+    notify: {
+      providerTimeoutMs: e.FIREIOT_PROVIDER_TIMEOUT_MS,
+      attempts: e.FIREIOT_NOTIFY_ATTEMPTS,
+      backoffMs: e.FIREIOT_NOTIFY_BACKOFF_MS,
+      escalateAfterMs: e.FIREIOT_ESCALATE_AFTER_S * 1000,
+    },
+    auth: { tokenTtlMs: e.FIREIOT_TOKEN_TTL_H * 3600_000 },
   };
 }

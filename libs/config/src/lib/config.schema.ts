@@ -31,6 +31,24 @@ export const envSchema = z.object({
   FIREIOT_GB26875_RETRANSMIT_WINDOW_S: positiveInt.default(120),
   FIREIOT_STORE_BATCH_MS: z.coerce.number().min(0).max(100).default(2),
   FIREIOT_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+  // Alerting (CQC/SC 11002 4.3). Twilio: all three credentials, or none (channels "not configured").
+  TWILIO_ACCOUNT_SID: optionalString,
+  TWILIO_AUTH_TOKEN: optionalString,
+  TWILIO_FROM: optionalString,
+  TWILIO_API_BASE: z.url({ protocol: /^https?$/ }).default('https://api.twilio.com'),
+  FIREIOT_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  FIREIOT_BOOTSTRAP_ADMIN: z
+    .string()
+    .regex(/^[^:\s]{1,64}:.{8,200}$/, 'user:password (password of at least 8 characters)')
+    .optional(),
+  /** A provider request not answered within this time is a failed attempt (then retried or failed over). */
+  FIREIOT_PROVIDER_TIMEOUT_MS: positiveInt.default(5000),
+  /** Attempts per channel and contact before failing over (first try included). */
+  FIREIOT_NOTIFY_ATTEMPTS: positiveInt.max(10).default(3),
+  FIREIOT_NOTIFY_BACKOFF_MS: positiveInt.default(500),
+  /** Default for units: nobody confirmed an alert within this time → escalate to the next contact. */
+  FIREIOT_ESCALATE_AFTER_S: positiveInt.default(300),
+  FIREIOT_TOKEN_TTL_H: positiveInt.max(24 * 30).default(12),
 });
 
 export type FireiotEnv = z.input<typeof envSchema>;
@@ -54,4 +72,20 @@ export interface FireiotConfig {
   readonly kafka: { readonly brokers: readonly string[] | null };
   readonly gatewayId: string;
   readonly logLevel: z.infer<typeof envSchema>['FIREIOT_LOG_LEVEL'];
+  readonly twilio: {
+    /** Null when TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM are not all set. */
+    readonly credentials: { readonly accountSid: string; readonly authToken: string; readonly from: string } | null;
+    /** REST base URL (no trailing slash). */
+    readonly apiBase: string;
+  };
+  /** Base URL providers call back (delivery status), no trailing slash. */
+  readonly publicUrl: string;
+  readonly bootstrapAdmin: { readonly username: string; readonly password: string } | null;
+  readonly notify: {
+    readonly providerTimeoutMs: number;
+    readonly attempts: number;
+    readonly backoffMs: number;
+    readonly escalateAfterMs: number;
+  };
+  readonly auth: { readonly tokenTtlMs: number };
 }
