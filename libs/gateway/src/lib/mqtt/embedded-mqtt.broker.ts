@@ -14,8 +14,8 @@ import { EventEmitter } from 'node:events';
 import { createServer, Server, Socket } from 'node:net';
 import { FireiotConfig } from '@fireiot/config';
 import { ReceiveClock, ReceiveTime } from '@fireiot/events';
+import { DUMMY_SECRET_HASH, verifySecret } from '@fireiot/secrets';
 import { DeviceRepository } from '@fireiot/storage';
-import { verifyDeviceSecret } from './device-secret.util';
 import { GuardedMqttConnection } from './mqtt-connection.guard';
 import { MqttIngestError } from './mqtt-ingest.error';
 import { MqttIngestOutcome, MqttIngestService } from './mqtt-ingest.service';
@@ -60,9 +60,6 @@ const CONNACK = {
   notAuthorized: 5,
 } as const;
 type ConnackCode = (typeof CONNACK)[keyof typeof CONNACK];
-
-/** Verified against when the device is unknown, so both refusals take the same time. */
-const DUMMY_SECRET = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 
 interface VerifiedSecret {
   readonly stored: string;
@@ -292,7 +289,8 @@ export class EmbeddedMqttBroker {
   ): Promise<'ok' | 'bad-credentials' | 'no-mqtt-credentials'> {
     const device = await this.devices.findByKey(mqttDeviceKey(deviceId));
     if (!device) {
-      await verifyDeviceSecret(password.length > 0 ? password : 'x', DUMMY_SECRET);
+      // Verified against a dummy when the device is unknown, so both refusals take the same time.
+      await verifySecret(password.length > 0 ? password : 'x', DUMMY_SECRET_HASH);
       return 'bad-credentials';
     }
     if (device.mqttSecret === null) return 'no-mqtt-credentials';
@@ -307,7 +305,7 @@ export class EmbeddedMqttBroker {
     ) {
       return 'ok';
     }
-    if (!(await verifyDeviceSecret(password, device.mqttSecret))) return 'bad-credentials';
+    if (!(await verifySecret(password, device.mqttSecret))) return 'bad-credentials';
     if (this.verified.size > 100_000) this.verified.clear();
     this.verified.set(deviceId, { stored: device.mqttSecret, digest, expiresAt: Date.now() + this.authCacheMs });
     return 'ok';

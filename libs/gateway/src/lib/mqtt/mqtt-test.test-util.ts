@@ -1,15 +1,15 @@
 import { InProcessBus } from '@fireiot/bus';
 import { FireiotConfig } from '@fireiot/config';
 import { DevicePresence, ReceiveClock, SensorEvent } from '@fireiot/events';
+import { hashSecret, SecretHashParams } from '@fireiot/secrets';
 import { createAppPool, DeviceRepository, PresenceRecorder, RawStore } from '@fireiot/storage';
 import { startTestDatabase, TestDatabase } from '@fireiot/storage/testing';
 import { Pool } from 'pg';
-import { DeviceSecretParams, hashDeviceSecret } from './device-secret.util';
 import { MqttIngestOptions, MqttIngestService } from './mqtt-ingest.service';
 import { mqttDeviceKey } from './mqtt-topic.util';
 
 /** Cheap scrypt parameters for specs (the format records them; verification reads them back). */
-export const TEST_SECRET_PARAMS: DeviceSecretParams = { N: 1024, r: 8, p: 1 };
+export const TEST_SECRET_PARAMS: SecretHashParams = { N: 1024, r: 8, p: 1 };
 
 export type MqttTestConfig = Pick<FireiotConfig, 'host' | 'mqtt' | 'gatewayId'>;
 
@@ -62,7 +62,7 @@ export async function startMqttTestRig(
     sensorEvents,
     presenceEvents,
     async provision(deviceId, secret) {
-      const hash = secret === null ? null : await hashDeviceSecret(secret, TEST_SECRET_PARAMS);
+      const hash = secret === null ? null : await hashSecret(secret, TEST_SECRET_PARAMS);
       const [row] = await db.sql<{ id: string }>(
         "INSERT INTO devices (device_key, kind, power, mqtt_secret) VALUES ($1, 'collector', 'battery', $2) RETURNING id",
         [mqttDeviceKey(deviceId), hash],

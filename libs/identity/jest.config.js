@@ -1,0 +1,7 @@
+module.exports = {
+  displayName: 'identity',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+  testMatch: ['<rootDir>/src/**/*.spec.ts'],
+  coverageDirectory: '../../coverage/libs/identity',
+};

@@ -1,0 +1,2 @@
+export * from './lib/secret-hash.util';
+export * from './lib/secret.error';
