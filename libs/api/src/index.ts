@@ -1,0 +1,12 @@
+export type { Principal, Role } from '@fireiot/identity';
+export * from './lib/api.module';
+export * from './lib/auth/bearer-auth.guard';
+export * from './lib/auth/current-principal.decorator';
+export * from './lib/auth/roles.decorator';
+export * from './lib/auth/tenant.scope';
+export * from './lib/http/http.model';
+export * from './lib/http/identity-error.filter';
+export * from './lib/http/zod-validation.pipe';
+export * from './lib/units/channel.conformity';
+export * from './lib/units/units.service';
+export * from './lib/alerts/alerts-api.module';

@@ -1,0 +1,26 @@
+import { Module } from '@nestjs/common';
+import { IdentityModule } from '@fireiot/identity';
+import { APP_POOL } from '@fireiot/storage';
+import { ApiStartup } from './api.startup';
+import { AuthController } from './auth/auth.controller';
+import { BearerAuthGuard } from './auth/bearer-auth.guard';
+import { DevicesController } from './devices/devices.controller';
+import { DevicesService } from './devices/devices.service';
+import { IdentityErrorFilter } from './http/identity-error.filter';
+import { UnitsController } from './units/units.controller';
+import { UnitsService } from './units/units.service';
+import { UsersController } from './users/users.controller';
+
+/**
+ * The HTTP API of accounts and provisioning (contract, "HTTP API"): login, units, users,
+ * contacts, devices. Needs, globally, `FIREIOT_CONFIG` (a `ConfigModule.forRoot(config)`) and
+ * `APP_POOL` (`StorageModule.forRoot()`). Imports `IdentityModule` globally, so other modules'
+ * controllers can use `BearerAuthGuard`, `@Roles` and `@CurrentPrincipal` without importing it.
+ */
+@Module({
+  imports: [IdentityModule.forRoot({ poolToken: APP_POOL })],
+  controllers: [AuthController, UsersController, UnitsController, DevicesController],
+  providers: [BearerAuthGuard, IdentityErrorFilter, UnitsService, DevicesService, ApiStartup],
+  exports: [BearerAuthGuard, IdentityErrorFilter, UnitsService],
+})
+export class ApiModule {}

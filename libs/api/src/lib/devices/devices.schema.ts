@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { UUID_PATTERN } from '../http/uuid.util';
+
+/** GB/T 26875.3 addresses are 6 bytes: 0 … 2^48 − 1. */
+export const MAX_UITD_ADDRESS = (1n << 48n) - 1n;
+
+/** The gateway's MQTT device-id grammar (docs/mqtt.md): the device's MQTT username and client id. */
+export const MQTT_DEVICE_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+const common = {
+  unitId: z.string().regex(UUID_PATTERN, 'a unit id (UUID)'),
+  power: z.enum(['mains', 'battery']),
+};
+
+/**
+ * `POST /api/devices`. `address`: a UITD's GB/T 26875.3 source address as a decimal string (the
+ * `source.value` of `fireiot decode`), or a collector's MQTT device id.
+ */
+export const createDeviceSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    ...common,
+    kind: z.literal('uitd'),
+    address: z
+      .string()
+      .regex(/^[0-9]{1,20}$/, 'the GB/T 26875.3 source address as a decimal string')
+      .refine((a) => BigInt(a) <= MAX_UITD_ADDRESS, `at most ${MAX_UITD_ADDRESS} (6 bytes)`)
+      .transform((a) => BigInt(a).toString()),
+  }),
+  z.strictObject({
+    ...common,
+    kind: z.literal('collector'),
+    address: z.string().regex(MQTT_DEVICE_ID, 'the MQTT device id: 1 to 64 of A-Z a-z 0-9 . _ -'),
+  }),
+]);
+export type CreateDeviceBody = z.infer<typeof createDeviceSchema>;

@@ -1,0 +1,61 @@
+import { ArgumentsHost, HttpStatus } from '@nestjs/common';
+import { IdentityError, IdentityErrorCode } from '@fireiot/identity';
+import { httpStatusOf, IdentityErrorFilter, toHttpException } from './identity-error.filter';
+
+const EXPECTED: Record<IdentityErrorCode, HttpStatus> = {
+  'invalid-input': 400,
+  'invalid-credentials': 401,
+  'token-missing': 401,
+  'token-invalid': 401,
+  'token-expired': 401,
+  forbidden: 403,
+  'unit-not-found': 404,
+  'device-not-found': 404,
+  'username-taken': 409,
+  'device-exists': 409,
+};
+
+function fakeHost() {
+  const sent: { status?: number; body?: unknown; headers: Record<string, string> } = { headers: {} };
+  const response = {
+    status(code: number) {
+      sent.status = code;
+      return response;
+    },
+    json(body: unknown) {
+      sent.body = body;
+      return response;
+    },
+    setHeader(name: string, value: string) {
+      sent.headers[name] = value;
+      return response;
+    },
+  };
+  const host = { switchToHttp: () => ({ getResponse: () => response }) } as unknown as ArgumentsHost;
+  return { host, sent };
+}
+
+describe(IdentityErrorFilter.name, () => {
+  it('maps every code to its status with { error: { code, message } }', () => {
+    for (const [code, status] of Object.entries(EXPECTED) as [IdentityErrorCode, HttpStatus][]) {
+      const { host, sent } = fakeHost();
+      new IdentityErrorFilter().catch(new IdentityError(code, `because ${code}`), host);
+      expect({ code, status: sent.status, body: sent.body }).toEqual({
+        code,
+        status,
+        body: { error: { code, message: `because ${code}` } },
+      });
+      expect(httpStatusOf(code)).toBe(status);
+      expect(toHttpException(new IdentityError(code, 'm')).getStatus()).toBe(status);
+    }
+  });
+
+  it('adds the Bearer challenge to token failures only', () => {
+    const expired = fakeHost();
+    new IdentityErrorFilter().catch(new IdentityError('token-expired', 'old'), expired.host);
+    expect(expired.sent.headers['WWW-Authenticate']).toBe('Bearer realm="fireiot", error="invalid_token"');
+    const login = fakeHost();
+    new IdentityErrorFilter().catch(new IdentityError('invalid-credentials', 'no'), login.host);
+    expect(login.sent.headers).toEqual({});
+  });
+});
