@@ -1,2 +1,3 @@
 export * from './lib/eventually';
 export * from './lib/free-port';
+export * from './lib/twilio-fake.server';
