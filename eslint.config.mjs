@@ -26,13 +26,19 @@ const depConstraints = [
     sourceTag: 'type:feature',
     onlyDependOnLibsWithTags: ['type:data-access', 'type:domain', 'type:codec', 'type:util'],
   },
-  { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:domain', 'type:codec', 'type:util'] },
+  // Data access may build on shared data access (the pool and its token live in storage).
+  {
+    sourceTag: 'type:data-access',
+    onlyDependOnLibsWithTags: ['type:data-access', 'type:domain', 'type:codec', 'type:util'],
+  },
   { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:util'] },
   { sourceTag: 'type:codec', onlyDependOnLibsWithTags: ['type:util'] },
   { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
   { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
   { sourceTag: 'scope:protocol', onlyDependOnLibsWithTags: ['scope:protocol', 'scope:shared'] },
   { sourceTag: 'scope:ingest', onlyDependOnLibsWithTags: ['scope:ingest', 'scope:protocol', 'scope:shared'] },
+  // Alerting (classification, alarms, notification, the apps' API) reads what ingestion published.
+  { sourceTag: 'scope:alerting', onlyDependOnLibsWithTags: ['scope:alerting', 'scope:protocol', 'scope:shared'] },
   {
     sourceTag: 'scope:cli',
     onlyDependOnLibsWithTags: ['scope:cli', 'scope:ingest', 'scope:protocol', 'scope:shared'],
@@ -40,7 +46,7 @@ const depConstraints = [
   // The composition root of `npm start`: the one project allowed to wire every scope together.
   {
     sourceTag: 'scope:platform',
-    onlyDependOnLibsWithTags: ['scope:platform', 'scope:ingest', 'scope:protocol', 'scope:shared'],
+    onlyDependOnLibsWithTags: ['scope:platform', 'scope:alerting', 'scope:ingest', 'scope:protocol', 'scope:shared'],
   },
 ];
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { alertLifecycleSchema, alertRaisedSchema } from './alert.events';
 import { devicePresenceSchema, frameReceivedSchema, sensorEventSchema } from './ingest.events';
 
 /**
@@ -15,6 +16,11 @@ export const TOPICS = {
   'fireiot.ingest.frames.v1': { schema: frameReceivedSchema, lane: 'bulk' },
   'fireiot.ingest.sensor-events.v1': { schema: sensorEventSchema, lane: 'bulk' },
   'fireiot.device.presence.v1': { schema: devicePresenceSchema, lane: 'bulk' },
+  // Alerts raised by the pipeline: fire alarms on their own priority topic (4.3.1), the rest apart
+  // from ingestion's telemetry topics so a telemetry backlog never delays them.
+  'fireiot.alerts.fire.v1': { schema: alertRaisedSchema, lane: 'priority' },
+  'fireiot.alerts.v1': { schema: alertRaisedSchema, lane: 'bulk' },
+  'fireiot.alerts.lifecycle.v1': { schema: alertLifecycleSchema, lane: 'bulk' },
 } as const satisfies Record<string, { schema: z.ZodType; lane: 'priority' | 'bulk' }>;
 
 export type TopicName = keyof typeof TOPICS;

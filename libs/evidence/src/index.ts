@@ -1,0 +1,5 @@
+export * from './lib/alert.repository';
+export * from './lib/batch.writer';
+export * from './lib/evidence.model';
+export * from './lib/unit-directory.repository';
+export * from './lib/evidence.module';

@@ -1,0 +1,144 @@
+import { Logger } from '@nestjs/common';
+import { AlertRule, alertRuleSchema } from '@fireiot/alerting';
+import { Pool } from 'pg';
+
+export interface UnitContact {
+  readonly id: string;
+  readonly name: string;
+  readonly phone: string;
+  readonly channels: readonly ('sms' | 'voice')[];
+  readonly escalationOrder: number;
+}
+
+export interface UnitProfile {
+  readonly id: string;
+  readonly name: string;
+  /** CQC/SC 11002 4.3.4: alert kinds the service agreement covers. */
+  readonly monitoringScope: readonly string[];
+  readonly faultPolicy: 'all-channels' | 'escalate';
+  /** null = the platform default. */
+  readonly escalateAfterMs: number | null;
+  /** In escalation order. */
+  readonly contacts: readonly UnitContact[];
+  readonly userIds: readonly string[];
+  readonly rules: readonly AlertRule[];
+}
+
+export interface DeviceProfile {
+  readonly id: string;
+  readonly deviceKey: string;
+  readonly unitId: string | null;
+  readonly rules: readonly AlertRule[];
+}
+
+interface Cached<T> {
+  readonly value: T;
+  readonly until: number;
+}
+
+/**
+ * Who gets an alert and which rules apply: devices → unit, the unit's scope, contacts, users,
+ * and the per-unit / per-device rules. Read-mostly and on the alert path, so cached for a few
+ * seconds (a provisioning change takes effect within `ttlMs`); `invalidate()` drops it at once.
+ */
+export class UnitDirectory {
+  private readonly logger = new Logger(UnitDirectory.name);
+  private readonly devices = new Map<string, Cached<DeviceProfile | null>>();
+  private readonly units = new Map<string, Cached<UnitProfile | null>>();
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly ttlMs = 5_000,
+  ) {}
+
+  invalidate(): void {
+    this.devices.clear();
+    this.units.clear();
+  }
+
+  async device(deviceKey: string): Promise<DeviceProfile | null> {
+    const hit = this.devices.get(deviceKey);
+    if (hit && hit.until > Date.now()) return hit.value;
+    const { rows } = await this.pool.query<{ id: string; unit_id: string | null }>(
+      'SELECT id, unit_id FROM devices WHERE device_key = $1',
+      [deviceKey],
+    );
+    const row = rows[0];
+    let value: DeviceProfile | null = null;
+    if (row) {
+      const rules = await this.rules('device_id', row.id);
+      value = { id: row.id, deviceKey, unitId: row.unit_id, rules };
+    }
+    this.remember(this.devices, deviceKey, value);
+    return value;
+  }
+
+  async unit(unitId: string): Promise<UnitProfile | null> {
+    const hit = this.units.get(unitId);
+    if (hit && hit.until > Date.now()) return hit.value;
+    const [unit, contacts, users] = await Promise.all([
+      this.pool.query<{
+        id: string;
+        name: string;
+        monitoring_scope: string[];
+        fault_policy: 'all-channels' | 'escalate';
+        escalate_after_s: number | null;
+      }>('SELECT id, name, monitoring_scope, fault_policy, escalate_after_s FROM units WHERE id = $1', [unitId]),
+      this.pool.query<{
+        id: string;
+        name: string;
+        phone: string;
+        channels: ('sms' | 'voice')[];
+        escalation_order: number;
+      }>(
+        'SELECT id, name, phone, channels, escalation_order FROM contacts WHERE unit_id = $1 ORDER BY escalation_order, created_at, id',
+        [unitId],
+      ),
+      this.pool.query<{ id: string }>("SELECT id FROM users WHERE unit_id = $1 AND role = 'unit' ORDER BY id", [
+        unitId,
+      ]),
+    ]);
+    const u = unit.rows[0];
+    let value: UnitProfile | null = null;
+    if (u) {
+      value = {
+        id: u.id,
+        name: u.name,
+        monitoringScope: u.monitoring_scope,
+        faultPolicy: u.fault_policy,
+        escalateAfterMs: u.escalate_after_s === null ? null : u.escalate_after_s * 1000,
+        contacts: contacts.rows.map((c) => ({
+          id: c.id,
+          name: c.name,
+          phone: c.phone,
+          channels: c.channels,
+          escalationOrder: c.escalation_order,
+        })),
+        userIds: users.rows.map((r) => r.id),
+        rules: await this.rules('unit_id', u.id),
+      };
+    }
+    this.remember(this.units, unitId, value);
+    return value;
+  }
+
+  /** The latest rule per id for a unit or a device; invalid stored rules are logged and skipped. */
+  private async rules(column: 'unit_id' | 'device_id', id: string): Promise<AlertRule[]> {
+    const { rows } = await this.pool.query<{ rule_id: string; rule: unknown }>(
+      `SELECT DISTINCT ON (rule_id) rule_id, rule FROM alert_rules WHERE ${column} = $1 ORDER BY rule_id, id DESC`,
+      [id],
+    );
+    const out: AlertRule[] = [];
+    for (const row of rows) {
+      const parsed = alertRuleSchema.safeParse(row.rule);
+      if (parsed.success) out.push(parsed.data);
+      else this.logger.warn({ msg: 'stored alert rule is invalid; default kept', ruleId: row.rule_id, [column]: id });
+    }
+    return out;
+  }
+
+  private remember<T>(map: Map<string, Cached<T>>, key: string, value: T): void {
+    if (map.size > 100_000) map.clear();
+    map.set(key, { value, until: Date.now() + this.ttlMs });
+  }
+}
