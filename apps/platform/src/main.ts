@@ -1,8 +1,9 @@
 import 'reflect-metadata';
 import { bootstrapLogger, runUntilSignalled } from '@fireiot/runtime';
+import { AlertingModule } from './lib/alerting.module';
 
 /** `npm start`: the whole platform in one process, embedded defaults (contract.md). */
-runUntilSignalled(process.env).catch((error: unknown) => {
+runUntilSignalled(process.env, { modules: [AlertingModule] }).catch((error: unknown) => {
   bootstrapLogger.error({
     msg: 'the platform did not start',
     error: error instanceof Error ? error.message : String(error),

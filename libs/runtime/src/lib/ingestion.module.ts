@@ -1,9 +1,10 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, Type } from '@nestjs/common';
 import { BusModule } from '@fireiot/bus';
 import { FIREIOT_CONFIG, FireiotConfig } from '@fireiot/config';
 import { GatewayModule, Gb26875ServerOptions } from '@fireiot/gateway';
 import { StorageModule } from '@fireiot/storage';
 import { HealthController } from './health.controller';
+import { MetricsController } from './metrics.controller';
 import { PlatformLifecycle } from './platform.lifecycle';
 
 @Module({})
@@ -21,11 +22,16 @@ export class ConfigModule {
 /**
  * The ingestion tier as one Nest application: config, storage, bus, the device gateway, health.
  * `apps/gateway` runs it alone (distributed mode); `apps/platform` (npm start) runs it with
- * everything else in one process.
+ * everything else in one process (`extra`: the alerting modules, which provide
+ * `LIFECYCLE_PARTICIPANTS`).
  */
 @Module({})
 export class IngestionModule {
-  static forRoot(config: FireiotConfig, gateway: Gb26875ServerOptions = {}): DynamicModule {
+  static forRoot(
+    config: FireiotConfig,
+    gateway: Gb26875ServerOptions = {},
+    extra: readonly (Type | DynamicModule)[] = [],
+  ): DynamicModule {
     return {
       module: IngestionModule,
       imports: [
@@ -33,8 +39,9 @@ export class IngestionModule {
         StorageModule.forRoot(),
         BusModule.forRoot(),
         GatewayModule.forRoot(gateway),
+        ...extra,
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, MetricsController],
       providers: [PlatformLifecycle],
     };
   }

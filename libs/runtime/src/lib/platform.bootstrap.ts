@@ -1,4 +1,4 @@
-import { ConsoleLogger, INestApplication, Logger, LogLevel } from '@nestjs/common';
+import { ConsoleLogger, DynamicModule, INestApplication, Logger, LogLevel, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FireiotConfig, loadConfig } from '@fireiot/config';
 import { Gb26875ServerOptions } from '@fireiot/gateway';
@@ -14,11 +14,14 @@ export interface RunningPlatform {
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
 /** Builds, starts and returns the platform; `stop()` shuts it down in order. */
-export async function startPlatform(
-  config: FireiotConfig,
-  gateway: Gb26875ServerOptions = {},
-): Promise<RunningPlatform> {
-  const app = await NestFactory.create(IngestionModule.forRoot(config, gateway), {
+export interface PlatformOptions {
+  readonly gateway?: Gb26875ServerOptions;
+  /** More Nest modules to run in the same process (apps/platform: alerting). */
+  readonly modules?: readonly (Type | DynamicModule)[];
+}
+
+export async function startPlatform(config: FireiotConfig, options: PlatformOptions = {}): Promise<RunningPlatform> {
+  const app = await NestFactory.create(IngestionModule.forRoot(config, options.gateway, options.modules), {
     logger: platformLogger(config),
     abortOnError: false,
   });
@@ -54,7 +57,7 @@ export function describeListeners(config: FireiotConfig, ports: RunningPlatform[
   const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
   return [
     'fireiot is running',
-    `  HTTP API       http://${host}:${ports.http}   (GET /healthz, /readyz)`,
+    `  HTTP API       http://${host}:${ports.http}   (GET /healthz, /readyz, /metrics; /api/…; socket.io /alerts)`,
     `  GB/T 26875.3   tcp://${host}:${ports.gb26875}`,
     `  MQTT           ${ports.mqtt === null ? `external broker ${config.mqtt.url ?? ''}` : `mqtt://${host}:${ports.mqtt} (embedded broker)`}`,
     `  database       ${config.database.url === null ? `embedded PostgreSQL, data in ${config.dataDir}/pg` : 'external (FIREIOT_DATABASE_URL)'}`,
@@ -69,9 +72,12 @@ export const bootstrapLogger = new Logger('Platform');
  * The body of an app's `main.ts`: configuration from the environment, start, print the
  * listeners, and stop cleanly on the first SIGINT/SIGTERM (a second one exits at once).
  */
-export async function runUntilSignalled(env: Readonly<Record<string, string | undefined>>): Promise<void> {
+export async function runUntilSignalled(
+  env: Readonly<Record<string, string | undefined>>,
+  options: PlatformOptions = {},
+): Promise<void> {
   const config = loadConfig(env);
-  const platform = await startPlatform(config);
+  const platform = await startPlatform(config, options);
   process.stdout.write(`${describeListeners(config, platform.ports)}\n`);
   let signals = 0;
   const shutdown = (signal: string): void => {

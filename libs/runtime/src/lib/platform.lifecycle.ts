@@ -1,9 +1,21 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { EVENT_BUS, EventBus } from '@fireiot/bus';
 import { FIREIOT_CONFIG, FireiotConfig } from '@fireiot/config';
 import { Gb26875Server, MQTT_INGRESS, MqttIngress } from '@fireiot/gateway';
 import { APP_POOL, DatabaseHandle, PartitionMaintenance, PresenceRecorder, RawStore } from '@fireiot/storage';
 import { Pool } from 'pg';
+
+/**
+ * A part of the platform with its own start and stop (the alerting pipeline, the notifier),
+ * provided by the composing app under `LIFECYCLE_PARTICIPANTS`. Started in order after storage
+ * and before the gateway accepts devices; stopped in reverse order after the bus has drained.
+ */
+export interface LifecycleParticipant {
+  readonly name: string;
+  start(): Promise<unknown>;
+  stop(): Promise<void>;
+}
+export const LIFECYCLE_PARTICIPANTS = Symbol('LIFECYCLE_PARTICIPANTS');
 
 export type LifecycleState = 'starting' | 'running' | 'stopping' | 'stopped';
 
@@ -16,8 +28,9 @@ export interface ListeningPorts {
 /**
  * Starts the platform's listeners in order and stops everything in the reverse order, so a
  * clean shutdown (SIGINT/SIGTERM) loses nothing: stop accepting (TCP, then MQTT) → finish every frame already
- * read (stored, confirmed) → flush the raw store and last-seen times → close the bus → close the
- * database (and the embedded server).
+ * read (stored, confirmed) → flush the raw store and last-seen times → close the bus (its queues
+ * drained) → stop the participants (alerts and attempts committed) → close the database (and the
+ * embedded server).
  */
 @Injectable()
 export class PlatformLifecycle {
@@ -34,9 +47,14 @@ export class PlatformLifecycle {
     @Inject(APP_POOL) private readonly pool: Pool,
     private readonly database: DatabaseHandle,
     private readonly partitions: PartitionMaintenance,
+    @Optional() @Inject(LIFECYCLE_PARTICIPANTS) private readonly participants: readonly LifecycleParticipant[] = [],
   ) {}
 
   async start(): Promise<ListeningPorts> {
+    for (const participant of this.participants) {
+      const result = await participant.start();
+      this.logger.log({ msg: 'started', participant: participant.name, result });
+    }
     const gb26875 = await this.gateway.listen();
     await this.mqtt.start();
     this.state = 'running';
@@ -58,6 +76,9 @@ export class PlatformLifecycle {
     await step('raw store', () => this.store.close());
     await step('presence', () => this.presence.stop());
     await step('bus', () => this.bus.close());
+    for (const participant of [...this.participants].reverse()) {
+      await step(participant.name, () => participant.stop());
+    }
     this.partitions.stop();
     await step('pool', () => this.pool.end());
     await step('database', async () => this.database.embedded?.stop());

@@ -1,0 +1,67 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EVENT_BUS, EventBus } from '@fireiot/bus';
+import { AlertRaised } from '@fireiot/events';
+import { AlertRepository } from '@fireiot/evidence';
+import { DispatchService } from './dispatch.service';
+
+/**
+ * Runs the notifier: consumes raised alerts (fire alarms on their priority topic) and the
+ * lifecycle of alerts (a confirmation stops escalation). At start it resumes what a previous
+ * run left unfinished: every unconfirmed alert of the last `resumeWindowMs` is dispatched again
+ * against its recorded attempts, so nothing is lost and nothing accepted is sent twice.
+ */
+@Injectable()
+export class NotifierRunner {
+  private readonly logger = new Logger(NotifierRunner.name);
+
+  constructor(
+    @Inject(EVENT_BUS) private readonly bus: EventBus,
+    private readonly dispatch: DispatchService,
+    private readonly alerts: AlertRepository,
+  ) {}
+
+  async start(resumeWindowMs = 24 * 3600_000): Promise<{ resumed: number }> {
+    const d = this.dispatch;
+    // Handlers return at once: a slow provider must not hold the next alert back.
+    const onAlert = async (m: AlertRaised): Promise<void> => void d.handle(m);
+    await this.bus.subscribe('fireiot.alerts.fire.v1', 'notifier', onAlert);
+    await this.bus.subscribe('fireiot.alerts.v1', 'notifier', onAlert);
+    await this.bus.subscribe('fireiot.alerts.lifecycle.v1', 'notifier', async (m) => d.settle(m.alertId));
+    const resumed = await this.resume(new Date(Date.now() - resumeWindowMs).toISOString());
+    this.logger.log({ msg: 'notifier ready', resumed });
+    return { resumed };
+  }
+
+  async stop(): Promise<void> {
+    await this.dispatch.stop();
+    await this.alerts.flush();
+  }
+
+  private async resume(since: string): Promise<number> {
+    const rows = await this.alerts.unfinished(since);
+    const known = await this.alerts.attemptStatuses(rows.map((r) => r.id));
+    for (const row of rows) {
+      if (row.unitId === null) continue;
+      const alert: AlertRaised = {
+        alertId: row.id,
+        unitId: row.unitId,
+        deviceId: row.deviceId,
+        deviceKey: row.deviceKey,
+        subject: row.subject,
+        kind: row.kind,
+        clause: row.clause,
+        item: row.item as AlertRaised['item'],
+        ruleId: row.ruleId,
+        title: row.title,
+        location: typeof row.detail['location'] === 'string' ? row.detail['location'] : null,
+        receivedAt: row.receivedAt,
+        classifiedAt: row.classifiedAt,
+        deadlineMs: row.deadlineMs,
+        restores: row.restores,
+        source: { table: row.sourceTable, rawId: row.sourceId },
+      };
+      void this.dispatch.handle(alert, known);
+    }
+    return rows.length;
+  }
+}
