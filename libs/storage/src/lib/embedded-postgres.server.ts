@@ -87,7 +87,9 @@ export class EmbeddedPostgresServer {
         '-c',
         'max_connections=200',
       ],
-      { stdio: ['ignore', 'ignore', 'pipe'], ...(owner ?? {}) },
+      // Its own process group: Ctrl-C in a terminal signals the whole foreground group, and the
+      // server must outlive the platform's orderly shutdown (it is stopped last, by us).
+      { stdio: ['ignore', 'ignore', 'pipe'], detached: true, ...(owner ?? {}) },
     );
     this.child = child;
     let exited: string | null = null;
