@@ -1,6 +1,3 @@
-// Device secrets moved to @fireiot/secrets; these aliases keep former importers compiling.
-/** @deprecated import `hashSecret` from `@fireiot/secrets`. */
-export { hashSecret as hashDeviceSecret, verifySecret as verifyDeviceSecret } from '@fireiot/secrets';
 export * from './embedded-mqtt.broker';
 export * from './external-mqtt.bridge';
 export * from './mqtt-connection.guard';

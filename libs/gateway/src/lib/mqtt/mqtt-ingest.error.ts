@@ -2,7 +2,6 @@
  * Failures of the MQTT ingestion module (not the quarantine reasons of bad input, which are
  * outcomes, see `MqttQuarantineCode`).
  *
- * - `invalid-secret`: a device secret that cannot be hashed (empty, too long).
  * - `publish-refused`: a publication the broker refuses (another device's id, a topic outside
  *   the device's namespace); the broker closes the connection (MQTT-3.3.5-2).
  * - `store-failed`: the message could not be stored durably; it is not acknowledged, so the
@@ -11,7 +10,6 @@
  * - `not-started`, `already-started`: lifecycle misuse.
  */
 export type MqttIngestErrorCode =
-  | 'invalid-secret'
   | 'publish-refused'
   | 'store-failed'
   | 'listen-failed'
