@@ -38,17 +38,23 @@ interface Cached<T> {
 
 /**
  * Who gets an alert and which rules apply: devices → unit, the unit's scope, contacts, users,
- * and the per-unit / per-device rules. Read-mostly and on the alert path, so cached for a few
- * seconds (a provisioning change takes effect within `ttlMs`); `invalidate()` drops it at once.
+ * and the per-unit / per-device rules. Read-mostly and on the alert path, so cached: after
+ * `ttlMs` an entry is served once more while it is re-read in the background (stale while
+ * revalidate), so a busy fleet costs one query per device per `ttlMs`, never a wait; only the
+ * first lookup of a key waits for the database. `invalidate()` drops everything at once.
  */
 export class UnitDirectory {
   private readonly logger = new Logger(UnitDirectory.name);
   private readonly devices = new Map<string, Cached<DeviceProfile | null>>();
   private readonly units = new Map<string, Cached<UnitProfile | null>>();
+  private readonly refreshing = new Set<string>();
 
   constructor(
     private readonly pool: Pool,
+    /** Units (contacts, scope, policy): few, and changes should show quickly. */
     private readonly ttlMs = 5_000,
+    /** Devices: many, and their unit rarely changes. */
+    private readonly deviceTtlMs = 30_000,
   ) {}
 
   invalidate(): void {
@@ -57,8 +63,38 @@ export class UnitDirectory {
   }
 
   async device(deviceKey: string): Promise<DeviceProfile | null> {
-    const hit = this.devices.get(deviceKey);
+    return this.cached(this.devices, `d:${deviceKey}`, deviceKey, this.deviceTtlMs, (k) => this.readDevice(k));
+  }
+
+  async unit(unitId: string): Promise<UnitProfile | null> {
+    return this.cached(this.units, `u:${unitId}`, unitId, this.ttlMs, (k) => this.readUnit(k));
+  }
+
+  private async cached<T>(
+    map: Map<string, Cached<T>>,
+    tag: string,
+    key: string,
+    ttlMs: number,
+    read: (key: string) => Promise<T>,
+  ): Promise<T> {
+    const hit = map.get(key);
     if (hit && hit.until > Date.now()) return hit.value;
+    if (hit) {
+      if (!this.refreshing.has(tag)) {
+        this.refreshing.add(tag);
+        read(key)
+          .then((value) => this.remember(map, key, value, ttlMs))
+          .catch((error: unknown) => this.logger.warn({ msg: 'directory refresh failed', key, error: String(error) }))
+          .finally(() => this.refreshing.delete(tag));
+      }
+      return hit.value;
+    }
+    const value = await read(key);
+    this.remember(map, key, value, ttlMs);
+    return value;
+  }
+
+  private async readDevice(deviceKey: string): Promise<DeviceProfile | null> {
     const { rows } = await this.pool.query<{ id: string; unit_id: string | null }>(
       'SELECT id, unit_id FROM devices WHERE device_key = $1',
       [deviceKey],
@@ -69,13 +105,10 @@ export class UnitDirectory {
       const rules = await this.rules('device_id', row.id);
       value = { id: row.id, deviceKey, unitId: row.unit_id, rules };
     }
-    this.remember(this.devices, deviceKey, value);
     return value;
   }
 
-  async unit(unitId: string): Promise<UnitProfile | null> {
-    const hit = this.units.get(unitId);
-    if (hit && hit.until > Date.now()) return hit.value;
+  private async readUnit(unitId: string): Promise<UnitProfile | null> {
     const [unit, contacts, users] = await Promise.all([
       this.pool.query<{
         id: string;
@@ -118,7 +151,6 @@ export class UnitDirectory {
         rules: await this.rules('unit_id', u.id),
       };
     }
-    this.remember(this.units, unitId, value);
     return value;
   }
 
@@ -137,8 +169,8 @@ export class UnitDirectory {
     return out;
   }
 
-  private remember<T>(map: Map<string, Cached<T>>, key: string, value: T): void {
-    if (map.size > 100_000) map.clear();
-    map.set(key, { value, until: Date.now() + this.ttlMs });
+  private remember<T>(map: Map<string, Cached<T>>, key: string, value: T, ttlMs: number): void {
+    if (map.size > 1_000_000) map.clear();
+    map.set(key, { value, until: Date.now() + ttlMs });
   }
 }
