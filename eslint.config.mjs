@@ -17,10 +17,18 @@ const depConstraints = [
       'type:util',
     ],
   },
-  // A shell composes features into a runnable Nest application that several apps share.
+  // A shell composes features into a runnable Nest application that several apps share; a shell
+  // may build on another (alerting-service plugs into runtime's lifecycle).
   {
     sourceTag: 'type:shell',
-    onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:domain', 'type:codec', 'type:util'],
+    onlyDependOnLibsWithTags: [
+      'type:shell',
+      'type:feature',
+      'type:data-access',
+      'type:domain',
+      'type:codec',
+      'type:util',
+    ],
   },
   {
     sourceTag: 'type:feature',

@@ -8,7 +8,7 @@ import { TwilioFakeServer } from '@fireiot/testing';
 import { connect, MqttClient } from 'mqtt';
 import { Pool } from 'pg';
 import { io } from 'socket.io-client';
-import { AlertingModule } from './lib/alerting.module';
+import { AlertingModule } from '@fireiot/alerting-service';
 
 /**
  * `npm run demo`: the platform (as `npm start`) with a demo unit, its users and contacts, a
@@ -93,6 +93,7 @@ async function main(): Promise<void> {
     poll.unref();
   }
 
+  if (platform.ports.gb26875 === null) throw new Error('the demo needs the device gateway in this process');
   const swarm = new UitdSwarm({
     port: platform.ports.gb26875,
     devices,

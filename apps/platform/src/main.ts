@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { bootstrapLogger, runUntilSignalled } from '@fireiot/runtime';
-import { AlertingModule } from './lib/alerting.module';
+import { AlertingModule } from '@fireiot/alerting-service';
 
 /** `npm start`: the whole platform in one process, embedded defaults (contract.md). */
 runUntilSignalled(process.env, { modules: [AlertingModule] }).catch((error: unknown) => {

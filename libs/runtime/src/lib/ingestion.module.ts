@@ -31,6 +31,7 @@ export class IngestionModule {
     config: FireiotConfig,
     gateway: Gb26875ServerOptions = {},
     extra: readonly (Type | DynamicModule)[] = [],
+    ingest = true,
   ): DynamicModule {
     return {
       module: IngestionModule,
@@ -38,7 +39,7 @@ export class IngestionModule {
         ConfigModule.forRoot(config),
         StorageModule.forRoot(),
         BusModule.forRoot(),
-        GatewayModule.forRoot(gateway),
+        ...(ingest ? [GatewayModule.forRoot(gateway)] : []),
         ...extra,
       ],
       controllers: [HealthController, MetricsController],

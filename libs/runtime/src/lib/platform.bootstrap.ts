@@ -7,7 +7,8 @@ import { IngestionModule } from './ingestion.module';
 
 export interface RunningPlatform {
   readonly app: INestApplication;
-  readonly ports: { http: number; gb26875: number; mqtt: number | null };
+  /** gb26875 and mqtt are null in a process without device ingestion. */
+  readonly ports: { http: number; gb26875: number | null; mqtt: number | null };
   stop(): Promise<void>;
 }
 
@@ -18,13 +19,18 @@ export interface PlatformOptions {
   readonly gateway?: Gb26875ServerOptions;
   /** More Nest modules to run in the same process (apps/platform: alerting). */
   readonly modules?: readonly (Type | DynamicModule)[];
+  /** false: no device gateway in this process (apps/alerting in the distributed mode). */
+  readonly ingest?: boolean;
 }
 
 export async function startPlatform(config: FireiotConfig, options: PlatformOptions = {}): Promise<RunningPlatform> {
-  const app = await NestFactory.create(IngestionModule.forRoot(config, options.gateway, options.modules), {
-    logger: platformLogger(config),
-    abortOnError: false,
-  });
+  const app = await NestFactory.create(
+    IngestionModule.forRoot(config, options.gateway, options.modules, options.ingest ?? true),
+    {
+      logger: platformLogger(config),
+      abortOnError: false,
+    },
+  );
   const lifecycle = app.get(PlatformLifecycle);
   const { gb26875, mqtt } = await lifecycle.start();
   await app.listen(config.http.port, config.host);
@@ -55,11 +61,17 @@ export function platformLogger(config: FireiotConfig): ConsoleLogger {
 
 export function describeListeners(config: FireiotConfig, ports: RunningPlatform['ports']): string {
   const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
+  const devices =
+    ports.gb26875 === null
+      ? ['  devices        not in this process (the gateway app ingests them)']
+      : [
+          `  GB/T 26875.3   tcp://${host}:${ports.gb26875}`,
+          `  MQTT           ${ports.mqtt === null ? `external broker ${config.mqtt.url ?? ''}` : `mqtt://${host}:${ports.mqtt} (embedded broker)`}`,
+        ];
   return [
     'fireiot is running',
     `  HTTP API       http://${host}:${ports.http}   (GET /healthz, /readyz, /metrics; /api/…; socket.io /alerts)`,
-    `  GB/T 26875.3   tcp://${host}:${ports.gb26875}`,
-    `  MQTT           ${ports.mqtt === null ? `external broker ${config.mqtt.url ?? ''}` : `mqtt://${host}:${ports.mqtt} (embedded broker)`}`,
+    ...devices,
     `  database       ${config.database.url === null ? `embedded PostgreSQL, data in ${config.dataDir}/pg` : 'external (FIREIOT_DATABASE_URL)'}`,
     `  event bus      ${config.kafka.brokers === null ? 'in-process' : `Kafka ${config.kafka.brokers.join(',')}`}`,
     'Ctrl-C stops it cleanly.',

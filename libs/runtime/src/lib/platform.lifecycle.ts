@@ -20,7 +20,8 @@ export const LIFECYCLE_PARTICIPANTS = Symbol('LIFECYCLE_PARTICIPANTS');
 export type LifecycleState = 'starting' | 'running' | 'stopping' | 'stopped';
 
 export interface ListeningPorts {
-  gb26875: number;
+  /** null when this process does not ingest devices. */
+  gb26875: number | null;
   /** The embedded MQTT broker's port; null when bridged to an external broker. */
   mqtt: number | null;
 }
@@ -39,8 +40,9 @@ export class PlatformLifecycle {
 
   constructor(
     @Inject(FIREIOT_CONFIG) private readonly config: FireiotConfig,
-    private readonly gateway: Gb26875Server,
-    @Inject(MQTT_INGRESS) private readonly mqtt: MqttIngress,
+    // Absent in a process without device ingestion (apps/alerting, distributed mode).
+    @Optional() private readonly gateway: Gb26875Server | null,
+    @Optional() @Inject(MQTT_INGRESS) private readonly mqtt: MqttIngress | null,
     private readonly store: RawStore,
     private readonly presence: PresenceRecorder,
     @Inject(EVENT_BUS) private readonly bus: EventBus,
@@ -55,10 +57,10 @@ export class PlatformLifecycle {
       const result = await participant.start();
       this.logger.log({ msg: 'started', participant: participant.name, result });
     }
-    const gb26875 = await this.gateway.listen();
-    await this.mqtt.start();
+    const gb26875 = this.gateway ? await this.gateway.listen() : null;
+    await this.mqtt?.start();
     this.state = 'running';
-    return { gb26875, mqtt: this.mqtt.port };
+    return { gb26875, mqtt: this.mqtt?.port ?? null };
   }
 
   async stop(): Promise<void> {
@@ -71,8 +73,8 @@ export class PlatformLifecycle {
         this.logger.error({ msg: 'shutdown step failed', step: name, error: String(error) });
       }
     };
-    await step('gateway', () => this.gateway.stop());
-    await step('mqtt', () => this.mqtt.stop());
+    await step('gateway', async () => this.gateway?.stop());
+    await step('mqtt', async () => this.mqtt?.stop());
     await step('raw store', () => this.store.close());
     await step('presence', () => this.presence.stop());
     await step('bus', () => this.bus.close());
