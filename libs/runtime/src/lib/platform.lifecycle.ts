@@ -41,7 +41,7 @@ export class PlatformLifecycle {
   constructor(
     @Inject(FIREIOT_CONFIG) private readonly config: FireiotConfig,
     // Absent in a process without device ingestion (apps/alerting, distributed mode).
-    @Optional() private readonly gateway: Gb26875Server | null,
+    @Optional() @Inject(Gb26875Server) private readonly gateway: Gb26875Server | null,
     @Optional() @Inject(MQTT_INGRESS) private readonly mqtt: MqttIngress | null,
     private readonly store: RawStore,
     private readonly presence: PresenceRecorder,
