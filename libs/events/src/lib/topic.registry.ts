@@ -15,6 +15,7 @@ export const TOPICS = {
   'fireiot.ingest.fire-alarms.v1': { schema: frameReceivedSchema, lane: 'priority' },
   'fireiot.ingest.frames.v1': { schema: frameReceivedSchema, lane: 'bulk' },
   'fireiot.ingest.sensor-events.v1': { schema: sensorEventSchema, lane: 'bulk' },
+  'fireiot.ingest.sensor-fire-alarms.v1': { schema: sensorEventSchema, lane: 'priority' },
   'fireiot.device.presence.v1': { schema: devicePresenceSchema, lane: 'bulk' },
   // Alerts raised by the pipeline: fire alarms on their own priority topic (4.3.1), the rest apart
   // from ingestion's telemetry topics so a telemetry backlog never delays them.

@@ -43,6 +43,7 @@ export class PipelineRunner {
     await this.bus.subscribe('fireiot.ingest.fire-alarms.v1', 'pipeline', (m) => c.onFrame(m));
     await this.bus.subscribe('fireiot.ingest.frames.v1', 'pipeline', (m) => c.onFrame(m));
     await this.bus.subscribe('fireiot.ingest.sensor-events.v1', 'pipeline', (m) => c.onSensor(m));
+    await this.bus.subscribe('fireiot.ingest.sensor-fire-alarms.v1', 'pipeline', (m) => c.onSensor(m));
     await this.bus.subscribe('fireiot.alerts.lifecycle.v1', 'pipeline', async (m) => c.onLifecycle(m));
     this.timer = setInterval(() => void this.saveCheckpoint(), checkpointMs);
     this.timer.unref();

@@ -70,6 +70,29 @@ describe(MqttIngestService.name, () => {
     expect(event.receivedAt.slice(-8, -1)).toBe(`.${(m.receivedAt.wallUs % 1_000_000n).toString().padStart(6, '0')}`);
   });
 
+  it('puts a sensor’s fire alarm on the priority topic, apart from the sensor events (CQC/SC 11002 4.3.1)', async () => {
+    const fires: string[] = [];
+    await rig.bus.subscribe('fireiot.ingest.sensor-fire-alarms.v1', 'spec-fire', async (e) => void fires.push(e.rawId));
+    const fire = await rig.ingest.ingest(
+      message({
+        topic: 'fireiot/v1/devices/lvl-1/events',
+        payload: Buffer.from(JSON.stringify({ kind: 'smoke-detector', state: 'fire-alarm' })),
+      }),
+    );
+    const fault = await rig.ingest.ingest(
+      message({
+        topic: 'fireiot/v1/devices/lvl-1/events',
+        payload: Buffer.from(JSON.stringify({ kind: 'smoke-detector', state: 'fault' })),
+      }),
+    );
+    const fireId = (fire as { rawId: string }).rawId;
+    const faultId = (fault as { rawId: string }).rawId;
+    await eventually(() => rig.sensorEvents.find((e) => e.rawId === faultId), 'the fault on the sensor events');
+    await eventually(() => (fires.includes(fireId) ? true : undefined), 'the fire alarm on the priority topic');
+    expect(fires).not.toContain(faultId);
+    expect(rig.sensorEvents.map((e) => e.rawId)).not.toContain(fireId);
+  });
+
   it('checks the publisher before anything else: another device id is refused even with a bad payload', async () => {
     const outcome = await rig.ingest.ingest(
       message({ topic: 'fireiot/v1/devices/lvl-2/events', payload: Buffer.from('garbage') }),

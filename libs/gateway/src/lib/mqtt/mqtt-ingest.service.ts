@@ -370,10 +370,15 @@ export class MqttIngestService {
       gatewayId: this.config.gatewayId,
       payload,
     };
+    // A sensor's fire alarm takes the priority lane, as a panel's does (CQC/SC 11002 4.3.1).
+    const topic =
+      payload.kind === 'smoke-detector' && payload.state === 'fire-alarm'
+        ? 'fireiot.ingest.sensor-fire-alarms.v1'
+        : 'fireiot.ingest.sensor-events.v1';
     try {
-      await this.bus.publish('fireiot.ingest.sensor-events.v1', deviceKey, event);
+      await this.bus.publish(topic, deviceKey, event);
     } catch (error) {
-      this.busFailed('fireiot.ingest.sensor-events.v1', deviceKey, stored.id, error);
+      this.busFailed(topic, deviceKey, stored.id, error);
     }
   }
 
