@@ -91,15 +91,32 @@ export class AlertRepository {
     await Promise.all([this.alerts.flush(), this.events.flush(), this.attempts.flush()]);
   }
 
-  async openAlarms(): Promise<StoredOpenAlarm[]> {
+  /**
+   * The open alarms as they stood at `asOf` (a receive time; null = now): raised by then, and
+   * neither restored by a source received by then nor closed by a person by then. Replay after a
+   * crash starts from the book at its checkpoint and re-derives everything after it.
+   */
+  async openAlarms(asOf: string | null = null): Promise<StoredOpenAlarm[]> {
     const { rows } = await this.pool.query<StoredOpenAlarm>(
       `SELECT a.id AS "alertId", a.device_key AS "deviceKey", a.subject, a.rule_id AS "ruleId", a.title
          FROM alerts a
         WHERE a.kind IN ('fire-alarm', 'fault', 'abnormal')
-          AND NOT EXISTS (SELECT 1 FROM alerts r WHERE r.restores = a.id)
-          AND NOT EXISTS (SELECT 1 FROM alert_events e WHERE e.alert_id = a.id AND e.type = 'closed')`,
+          AND ($1::timestamptz IS NULL OR a.received_at <= $1)
+          AND NOT EXISTS (SELECT 1 FROM alerts r WHERE r.restores = a.id AND ($1::timestamptz IS NULL OR r.received_at <= $1))
+          AND NOT EXISTS (SELECT 1 FROM alert_events e WHERE e.alert_id = a.id AND e.type = 'closed'
+                            AND ($1::timestamptz IS NULL OR e.at <= $1))`,
+      [asOf],
     );
     return rows;
+  }
+
+  /** Alerts a person closed after `since` (replay applies them after re-deriving the rest). */
+  async closedSince(since: string): Promise<string[]> {
+    const { rows } = await this.pool.query<{ alert_id: string }>(
+      "SELECT alert_id FROM alert_events WHERE type = 'closed' AND at > $1 ORDER BY at",
+      [since],
+    );
+    return rows.map((r) => r.alert_id);
   }
 
   /** Ids of alerts whose source was received after `since` (replay finds what it already raised). */
@@ -154,6 +171,15 @@ export class AlertRepository {
   async acceptedAttempt(attemptKey: string): Promise<AttemptRow | null> {
     const { rows } = await this.pool.query(
       `SELECT ${prefixed('t', ATTEMPT_COLUMNS)} FROM alert_attempts t WHERE attempt_key = $1 AND status = 'accepted'`,
+      [attemptKey],
+    );
+    return rows[0] ? attemptFromDb(rows[0]) : null;
+  }
+
+  /** The first row recorded for an attempt, whatever its status (null if none). */
+  async attemptByKey(attemptKey: string): Promise<AttemptRow | null> {
+    const { rows } = await this.pool.query(
+      `SELECT ${prefixed('t', ATTEMPT_COLUMNS)} FROM alert_attempts t WHERE attempt_key = $1 ORDER BY t.at, t.id LIMIT 1`,
       [attemptKey],
     );
     return rows[0] ? attemptFromDb(rows[0]) : null;

@@ -48,6 +48,8 @@ export class UnitDirectory {
   private readonly devices = new Map<string, Cached<DeviceProfile | null>>();
   private readonly units = new Map<string, Cached<UnitProfile | null>>();
   private readonly refreshing = new Set<string>();
+  /** Bumped by `invalidate()`: a re-read started before it must not cache what it read. */
+  private generation = 0;
 
   constructor(
     private readonly pool: Pool,
@@ -58,6 +60,7 @@ export class UnitDirectory {
   ) {}
 
   invalidate(): void {
+    this.generation++;
     this.devices.clear();
     this.units.clear();
   }
@@ -82,15 +85,19 @@ export class UnitDirectory {
     if (hit) {
       if (!this.refreshing.has(tag)) {
         this.refreshing.add(tag);
+        const generation = this.generation;
         read(key)
-          .then((value) => this.remember(map, key, value, ttlMs))
+          .then((value) => {
+            if (generation === this.generation) this.remember(map, key, value, ttlMs);
+          })
           .catch((error: unknown) => this.logger.warn({ msg: 'directory refresh failed', key, error: String(error) }))
           .finally(() => this.refreshing.delete(tag));
       }
       return hit.value;
     }
+    const generation = this.generation;
     const value = await read(key);
-    this.remember(map, key, value, ttlMs);
+    if (generation === this.generation) this.remember(map, key, value, ttlMs);
     return value;
   }
 

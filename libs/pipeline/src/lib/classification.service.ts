@@ -24,6 +24,8 @@ export interface ClassificationStats {
   malformedObjects: number;
   replayedSkipped: number;
   failedWrites: number;
+  /** Messages whose classification failed (the watermark stays before them: replayed at restart). */
+  failedMessages: number;
 }
 
 /** Replay context: ids of alerts already stored for the replayed window. */
@@ -52,6 +54,7 @@ export class ClassificationService {
     malformedObjects: 0,
     replayedSkipped: 0,
     failedWrites: 0,
+    failedMessages: 0,
   };
 
   constructor(
@@ -61,9 +64,12 @@ export class ClassificationService {
     private readonly shields: ShieldRegistry,
   ) {}
 
-  /** Rebuilds the open alarms from storage (at start, before any message is handled). */
-  async loadOpenAlarms(): Promise<number> {
-    this.book = new AlarmBook(await this.alerts.openAlarms());
+  /**
+   * Rebuilds the open alarms from storage (at start, before any message is handled), as they
+   * stood at `asOf` when raw rows after it are going to be replayed.
+   */
+  async loadOpenAlarms(asOf: string | null = null): Promise<number> {
+    this.book = new AlarmBook(await this.alerts.openAlarms(asOf));
     return this.book.size;
   }
 
@@ -81,7 +87,7 @@ export class ClassificationService {
   }
 
   /** A person closed an alarm: its next occurrence raises a new alert. */
-  onLifecycle(message: AlertLifecycle): void {
+  onLifecycle(message: Pick<AlertLifecycle, 'alertId' | 'type'>): void {
     if (message.type === 'closed') this.book.close(message.alertId);
   }
 
@@ -94,6 +100,7 @@ export class ClassificationService {
     if (first === undefined) return;
     const mark = this.watermark.begin(receivedAt, this.clock.now().wallUs);
     const writes: Promise<void>[] = [];
+    let classified = false;
     try {
       const device = await this.directory.device(first.deviceKey);
       const unit = device?.unitId ? await this.directory.unit(device.unitId) : null;
@@ -131,20 +138,28 @@ export class ClassificationService {
             case 'raise':
             case 'restore': {
               if (replay?.storedAlertIds.has(decision.alert.id)) {
-                // Stored before the crash: the book must not keep what storage says is over.
-                if (decision.type === 'raise') this.book.close(decision.alert.id);
+                // Stored before the crash: the book follows history, nothing is sent again.
                 this.counters.replayedSkipped++;
                 break;
               }
               const suppressed = this.suppression(decision.alert, device?.unitId ?? null, unit?.monitoringScope);
-              writes.push(...this.emit(decision.alert, device?.unitId ?? null, suppressed));
+              const alert =
+                decision.alert.deviceId === null && device
+                  ? { ...decision.alert, deviceId: device.id }
+                  : decision.alert;
+              writes.push(...this.emit(alert, device?.unitId ?? null, suppressed));
               break;
             }
           }
         }
       }
+      classified = true;
     } finally {
-      if (writes.length === 0) this.watermark.end(mark);
+      if (!classified) {
+        // Not classified (e.g. the directory could not be read): keep the watermark before it,
+        // so the next start replays it; the bus reports the handler's error.
+        this.counters.failedMessages++;
+      } else if (writes.length === 0) this.watermark.end(mark);
       else
         void Promise.allSettled(writes).then((results) => {
           const failed = results.filter((r) => r.status === 'rejected').length;

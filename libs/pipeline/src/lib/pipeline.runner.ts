@@ -36,8 +36,9 @@ export class PipelineRunner {
   ) {}
 
   async start(checkpointMs = 2_000): Promise<ReplayResult> {
-    const open = await this.classification.loadOpenAlarms();
-    const replay = await this.replay();
+    const since = await this.alerts.checkpoint(CHECKPOINT);
+    const open = await this.classification.loadOpenAlarms(since);
+    const replay = await this.replay(since);
     this.logger.log({ msg: 'pipeline ready', openAlarms: open, ...replay });
     const c = this.classification;
     await this.bus.subscribe('fireiot.ingest.fire-alarms.v1', 'pipeline', (m) => c.onFrame(m));
@@ -72,8 +73,7 @@ export class PipelineRunner {
     return this.saving;
   }
 
-  private async replay(): Promise<ReplayResult> {
-    const since = await this.alerts.checkpoint(CHECKPOINT);
+  private async replay(since: string | null): Promise<ReplayResult> {
     if (since === null) {
       // First start: nothing was classified before; start from now (raw data stays stored).
       await this.alerts.saveCheckpoint(CHECKPOINT, microsToIso(this.clock.now().wallUs));
@@ -134,6 +134,9 @@ export class PipelineRunner {
         );
       }
     }
+    // People's closes after the checkpoint are not in the raw data: applied last.
+    for (const alertId of await this.alerts.closedSince(since))
+      this.classification.onLifecycle({ alertId, type: 'closed' });
     await this.alerts.flush();
     return { since, frames, sensorEvents, undecodable };
   }
