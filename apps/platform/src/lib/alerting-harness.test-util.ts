@@ -6,8 +6,9 @@ import { RunningPlatform, startPlatform } from '@fireiot/runtime';
 import { SimulatedUitd } from '@fireiot/simulator';
 import { startTestDatabase, TestDatabase } from '@fireiot/storage/testing';
 import { eventually, freePort, TwilioFakeServer } from '@fireiot/testing';
+import { connectAsync, MqttClient } from 'mqtt';
 import { io, Socket } from 'socket.io-client';
-import { AlertingModule } from './alerting.module';
+import { AlertingModule } from '@fireiot/alerting-service';
 
 export const ADMIN = { username: 'admin', password: 'admin-password-1' };
 
@@ -23,6 +24,21 @@ export interface AppClient {
   /** Stop acknowledging (an app that receives but never answers). */
   ack: boolean;
   close(): void;
+}
+
+/** An MQTT collector connected to the platform's embedded broker with its own credentials. */
+export interface SensorClient {
+  readonly id: string;
+  readonly client: MqttClient;
+  /** Publishes one event (QoS 1); resolves on PUBACK, i.e. once the platform stored it (docs/mqtt.md). */
+  publish(payload: Readonly<Record<string, unknown>>): Promise<void>;
+}
+
+/** What a simulated UITD may do differently from the harness defaults. */
+export interface UitdTuning {
+  /** GB/T 26875.3 §6.5 confirm timeout before retransmitting (default 5 s). */
+  readonly confirmTimeoutMs?: number;
+  readonly retries?: number;
 }
 
 export interface ProvisionedUnit {
@@ -41,6 +57,7 @@ export class AlertingHarness {
   adminToken = '';
   private readonly clients: AppClient[] = [];
   private readonly devices: SimulatedUitd[] = [];
+  private readonly sensors: MqttClient[] = [];
   private counter = 0;
 
   private constructor(
@@ -115,6 +132,8 @@ export class AlertingHarness {
       contacts?: readonly { channels: readonly ('sms' | 'voice')[] }[];
       faultPolicy?: 'all-channels' | 'escalate';
       escalateAfterS?: number;
+      /** CQC/SC 11002 4.3.4: the alert kinds the service agreement covers (default: all). */
+      monitoringScope?: readonly string[];
     } = {},
   ): Promise<ProvisionedUnit> {
     const n = ++this.counter;
@@ -122,6 +141,7 @@ export class AlertingHarness {
       name: `Unit ${n}`,
       ...(options.faultPolicy ? { faultPolicy: options.faultPolicy } : {}),
       ...(options.escalateAfterS ? { escalateAfterS: options.escalateAfterS } : {}),
+      ...(options.monitoringScope ? { monitoringScope: options.monitoringScope } : {}),
     });
     expectCreated(created, 'unit');
     const unitId = created.body.id;
@@ -146,7 +166,7 @@ export class AlertingHarness {
   }
 
   /** Registers a UITD for the unit and connects a simulated one with that address. */
-  async uitd(unitId: string, address: number): Promise<SimulatedUitd> {
+  async uitd(unitId: string, address: number, tuning: UitdTuning = {}): Promise<SimulatedUitd> {
     const res = await this.http<{ id: string }>('POST', '/api/devices', {
       unitId,
       kind: 'uitd',
@@ -154,13 +174,25 @@ export class AlertingHarness {
       power: 'mains',
     });
     expectCreated(res, 'device');
+    return this.connectUitd(address, tuning);
+  }
+
+  /** A simulated UITD that nobody registered (no unit): its data is kept and flagged. */
+  unregisteredUitd(address: number): Promise<SimulatedUitd> {
+    return this.connectUitd(address, {});
+  }
+
+  private async connectUitd(address: number, tuning: UitdTuning): Promise<SimulatedUitd> {
+    const port = this.platform.ports.gb26875;
+    if (!port) throw new Error('the platform runs no GB/T 26875.3 gateway');
     const device = new SimulatedUitd({
-      port: this.platform.ports.gb26875,
+      port,
       host: '127.0.0.1',
       address,
       heartbeatIntervalMs: 3_600_000,
       heartbeatOnConnect: false,
-      confirmTimeoutMs: 5_000,
+      confirmTimeoutMs: tuning.confirmTimeoutMs ?? 5_000,
+      ...(tuning.retries === undefined ? {} : { retries: tuning.retries }),
     });
     await device.connect();
     this.devices.push(device);
@@ -179,6 +211,54 @@ export class AlertingHarness {
     return res.body.mqttPassword;
   }
 
+  /**
+   * A collector of the unit, connected to the embedded broker (client id = username = device id,
+   * password = its secret; docs/mqtt.md), publishing to `fireiot/v1/devices/{id}/events`.
+   */
+  async sensor(unitId: string, id: string): Promise<SensorClient> {
+    const password = await this.collector(unitId, id);
+    const port = this.platform.ports.mqtt;
+    if (!port) throw new Error('the platform runs no embedded MQTT broker');
+    const client = await connectAsync(`mqtt://127.0.0.1:${port}`, {
+      clientId: id,
+      username: id,
+      password,
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+      connectTimeout: 5_000,
+    });
+    this.sensors.push(client);
+    const topic = `fireiot/v1/devices/${id}/events`;
+    return {
+      id,
+      client,
+      publish: async (payload) => {
+        await client.publishAsync(topic, JSON.stringify(payload), { qos: 1 });
+      },
+    };
+  }
+
+  /** A monitoring-centre account (`POST /api/users`) and its token. */
+  async staff(role: 'operator' | 'auditor'): Promise<string> {
+    const username = `${role}-${++this.counter}`;
+    const password = 'staff-password-1';
+    expectCreated(await this.http('POST', '/api/users', { username, password, role }), role);
+    return this.login(username, password);
+  }
+
+  /** Connects to `/alerts` expecting a refusal; resolves with the `connect_error` message. */
+  async appRefused(auth: Readonly<Record<string, unknown>>): Promise<string> {
+    const socket = io(`${this.baseUrl}/alerts`, { auth: { ...auth }, transports: ['websocket'], reconnection: false });
+    try {
+      return await new Promise<string>((resolve, reject) => {
+        socket.once('connect', () => reject(new Error('the /alerts namespace accepted the connection')));
+        socket.once('connect_error', (error) => resolve(error.message));
+      });
+    } finally {
+      socket.close();
+    }
+  }
+
   async app(token: string, options: { ack?: boolean } = {}): Promise<AppClient> {
     const socket = io(`${this.baseUrl}/alerts`, { auth: { token }, transports: ['websocket'], reconnection: true });
     const client: AppClient = {
@@ -191,11 +271,14 @@ export class AlertingHarness {
       client.alerts.push(alert);
       if (client.ack && typeof ack === 'function') ack({ ok: true });
     });
+    this.clients.push(client);
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());
-      socket.once('connect_error', (error) => reject(error));
+      socket.once('connect_error', (error) => {
+        socket.close();
+        reject(error);
+      });
     });
-    this.clients.push(client);
     return client;
   }
 
@@ -222,10 +305,28 @@ export class AlertingHarness {
     return res.body.alerts;
   }
 
+  /** `GET /api/alerts<query>` once `done` holds for the list. */
+  async alertsWhen(
+    query: string,
+    done: (alerts: AlertView[]) => boolean,
+    what = `alerts ${query}`,
+    token: string = this.adminToken,
+  ): Promise<AlertView[]> {
+    return eventually(
+      async () => {
+        const list = await this.alerts(query, token);
+        return done(list) ? list : undefined;
+      },
+      what,
+      15_000,
+    );
+  }
+
   /** Stops the platform only (a restart follows). */
   async stopPlatform(): Promise<void> {
     for (const c of this.clients.splice(0)) c.close();
     for (const d of this.devices.splice(0)) await d.close(0).catch(() => undefined);
+    for (const m of this.sensors.splice(0)) await m.endAsync(true).catch(() => undefined);
     await this.platform.stop();
   }
 
@@ -259,6 +360,8 @@ export interface AttemptView {
 export interface AlertView {
   readonly id: string;
   readonly unitId: string | null;
+  readonly deviceKey: string;
+  readonly subject: string;
   readonly kind: string;
   readonly clause: string;
   readonly item: string | null;
@@ -279,4 +382,20 @@ export interface AlertView {
 function expectCreated(res: HttpResult, what: string): asserts res is HttpResult<{ id: string }> {
   if (res.status !== 201 && res.status !== 200)
     throw new Error(`creating ${what}: ${res.status} ${JSON.stringify(res.body)}`);
+}
+
+/** A GB/T 26875.3 time label (naive local time) for the objects a spec uploads. */
+export function timeLabel(at = new Date()): string {
+  const local = new Date(at.getTime() - at.getTimezoneOffset() * 60_000);
+  return local.toISOString().slice(0, 19);
+}
+
+/** The first alert an app client received that matches `match`. */
+export function pushed(
+  app: AppClient,
+  match: (alert: Record<string, unknown>) => boolean,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<Record<string, unknown>> {
+  return eventually(() => app.alerts.find(match), what, timeoutMs);
 }

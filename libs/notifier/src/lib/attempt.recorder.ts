@@ -75,16 +75,29 @@ export class AttemptRecorder implements ProviderStatusSink {
       });
   }
 
-  /** A provider's delivery report (status callback), matched to its accepted attempt by key. */
+  /**
+   * A provider's delivery report (status callback), matched to its attempt by key: the accepted
+   * one, or one we gave up on (a timed-out request the provider processed after all — the unit
+   * did receive it, and the evidence must say so).
+   */
   async recordProviderStatus(report: ProviderStatusReport): Promise<void> {
-    const accepted = await this.alerts.acceptedAttempt(report.attemptKey);
-    if (accepted === null) {
+    const attempt =
+      (await this.alerts.acceptedAttempt(report.attemptKey)) ?? (await this.alerts.attemptByKey(report.attemptKey));
+    if (attempt === null) {
       this.logger.warn({ msg: 'status callback for an unknown attempt', attemptKey: report.attemptKey });
       return;
     }
-    this.metrics.attempts.inc({ channel: accepted.channel, status: report.status });
+    if (attempt.status !== 'accepted') {
+      this.logger.warn({
+        msg: 'provider reports an attempt given up on',
+        attemptKey: report.attemptKey,
+        recorded: attempt.status,
+        status: report.status,
+      });
+    }
+    this.metrics.attempts.inc({ channel: attempt.channel, status: report.status });
     await this.alerts.addAttempt({
-      ...accepted,
+      ...attempt,
       status: report.status,
       at: microsToIso(BigInt(report.at.getTime()) * 1000n),
       providerRef: report.providerRef,

@@ -29,8 +29,14 @@ export interface AlertNotice {
 /** One send of one alert to one person on one provider channel. */
 export interface ProviderSendRequest {
   readonly notice: AlertNotice;
-  /** Idempotency key of this attempt: a retry after a crash reuses it, the provider dedupes. */
+  /** This attempt (evidence rows, the status callback URL). */
   readonly attemptKey: string;
+  /**
+   * Sent to the provider as `Idempotency-Key` (default: `attemptKey`). The notifier gives every
+   * attempt of one message (alert, channel, recipient) the same key, so a retry after an unknown
+   * outcome (timeout, crash) that the provider had in fact accepted is not sent twice.
+   */
+  readonly idempotencyKey?: string;
   /** E.164 phone number. */
   readonly to: string;
 }

@@ -4,7 +4,7 @@ import { FIREIOT_CONFIG, FireiotConfig } from '@fireiot/config';
 import { AlertRaised, isoToMicros, microsToIso } from '@fireiot/events';
 import { AlertRepository, AttemptStatus, UnitContact, UnitDirectory, UnitProfile } from '@fireiot/evidence';
 import { AppChannel } from './app/app.channel';
-import { attemptKey } from './attempt.key';
+import { attemptKey, messageKey } from './attempt.key';
 import { AttemptRecorder, AttemptRef } from './attempt.recorder';
 import { AlertNotice, ProviderChannel, SMS_CHANNEL, VOICE_CHANNEL } from './channel.port';
 
@@ -25,8 +25,9 @@ export type KnownAttempts = ReadonlyMap<string, ReadonlySet<AttemptStatus>>;
  *   channel that stays down fails over to the contact's other channel, then to the next contact;
  * - nobody confirms within the unit's escalation time → the next contact is called, and so on.
  * Attempt keys are derived (alert, channel, recipient, number): after a restart the same attempt
- * has the same key, an attempt already accepted is not sent again, and the provider dedupes a
- * request it had accepted just before the crash (`Idempotency-Key`).
+ * has the same key and an attempt already accepted is not sent again. Every attempt of one
+ * message carries the same `Idempotency-Key` (alert, channel, recipient), so the provider creates
+ * it once even when a timed-out request or one in flight at a crash had in fact been accepted.
  */
 @Injectable()
 export class DispatchService {
@@ -145,7 +146,12 @@ export class DispatchService {
       if (seen?.has('failed')) continue;
       if (this.stopping) return 'failed';
       void this.recorder.record(ref, 'dispatched');
-      const result = await channel.send({ notice, attemptKey: ref.key, to: contact.phone });
+      const result = await channel.send({
+        notice,
+        attemptKey: ref.key,
+        idempotencyKey: messageKey(notice.alertId, name, contact.id),
+        to: contact.phone,
+      });
       if (result.outcome === 'accepted') {
         // "Sent to the unit": the moment the provider's acceptance reached us (µs clock).
         void this.recorder.record(ref, 'accepted', { providerRef: result.providerRef });

@@ -92,11 +92,17 @@ export class AppChannel {
     const ref = this.ref(payload, deadlineMs, userId, null);
     let count = 0;
     let acknowledged = false;
+    // One unref'd timer, not socket.io's `timeout()`: that one outlives a disconnected socket
+    // and keeps the process alive for ackTimeoutMs after shutdown.
+    let expired = false;
+    const timer = setTimeout(() => (expired = true), this.ackTimeoutMs);
+    timer.unref();
     for (const socket of sockets) {
       count++;
-      socket.timeout(this.ackTimeoutMs).emit('alert', payload, (error: Error | null) => {
-        if (error !== null || acknowledged) return;
+      socket.emit('alert', payload, () => {
+        if (expired || acknowledged) return;
         acknowledged = true;
+        clearTimeout(timer);
         void this.recorder.record({ ...ref, address: socket.id }, 'delivered');
       });
     }

@@ -96,7 +96,7 @@ abstract class TwilioChannel implements ProviderChannel {
     const sender = this.sender;
     const statusCallback = twilioStatusCallbackUrl(this.config.publicUrl, attemptKey);
     try {
-      const sid = await sender.relay.withIdempotencyKey(attemptKey, () =>
+      const sid = await sender.relay.withIdempotencyKey(request.idempotencyKey ?? attemptKey, () =>
         this.create(sender.client, sender.from, request, statusCallback),
       );
       this.logger.debug({ msg: 'twilio accepted', attemptKey, providerRef: sid });
