@@ -10,12 +10,7 @@
  * - `not-started`, `already-started`: lifecycle misuse.
  */
 export type MqttIngestErrorCode =
-  | 'publish-refused'
-  | 'store-failed'
-  | 'listen-failed'
-  | 'connect-failed'
-  | 'not-started'
-  | 'already-started';
+  'publish-refused' | 'store-failed' | 'listen-failed' | 'connect-failed' | 'not-started' | 'already-started';
 
 export class MqttIngestError extends Error {
   constructor(
