@@ -1,13 +1,13 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { attemptKey } from '@fireiot/notifier';
 import { SimulatedUitd, UploadResult } from '@fireiot/simulator';
 import { ChainVerifier } from '@fireiot/storage';
 import { eventually, freePort, TwilioFakeServer } from '@fireiot/testing';
 import { Client, Pool } from 'pg';
+import { killPlatformProcess, PlatformProcess, startPlatformProcess } from './lib/platform-process.test-util';
 
 /**
  * The issue's acceptance: "Killing the pipeline or notifier process mid-burst and restarting it
@@ -23,7 +23,6 @@ import { Client, Pool } from 'pg';
 
 jest.setTimeout(175_000);
 
-const ROOT = resolve(__dirname, '../../..');
 const ADMIN = { username: 'admin', password: 'admin-password-1' };
 const DEVICES = 12;
 /** Rounds per device; each round raises a fire alarm and a fault on two components not used before. */
@@ -38,12 +37,6 @@ const FROM = '+8610000000000';
 const PHONE = '+8613900000001';
 
 type AlarmKind = 'fire-alarm' | 'fault';
-
-interface Platform {
-  readonly child: ChildProcess;
-  readonly output: string[];
-  readonly exited: Promise<number | null>;
-}
 
 interface KillRecord {
   readonly at: string;
@@ -82,44 +75,6 @@ interface AttemptDbRow {
   attempt_no: number;
   status: string;
   provider_ref: string | null;
-}
-
-/** The real `npm start` entry point (bin/platform.js) as a child process (as in platform.e2e.spec.ts). */
-async function startPlatform(env: Record<string, string>): Promise<Platform> {
-  const output: string[] = [];
-  const child = spawn(process.execPath, [join(ROOT, 'bin/platform.js')], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.setEncoding('utf8').on('data', (t: string) => output.push(t));
-  child.stderr?.setEncoding('utf8').on('data', (t: string) => output.push(t));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  await eventually(
-    () => {
-      if (child.exitCode !== null) throw new Error(`platform exited: ${output.join('')}`);
-      return output.join('').includes('fireiot is running');
-    },
-    'the platform to start',
-    90_000,
-    50,
-  );
-  return { child, output, exited };
-}
-
-/** SIGKILL for the platform and its embedded PostgreSQL, as a power cut would do. */
-async function killPlatform(platform: Platform, dataDir: string): Promise<void> {
-  const pidFile = join(dataDir, 'pg', 'postmaster.pid');
-  const pgPid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').split('\n')[0]) : NaN;
-  platform.child.kill('SIGKILL');
-  if (Number.isInteger(pgPid) && pgPid > 0) {
-    try {
-      process.kill(pgPid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  await platform.exited;
 }
 
 async function http<T>(base: string, method: 'GET' | 'POST', path: string, body: unknown, token?: string): Promise<T> {
@@ -163,7 +118,7 @@ describe('alerting survives SIGKILL mid-burst (npm start, embedded PostgreSQL)',
   let dataDir = '';
   let env: Record<string, string> = {};
   let fake: TwilioFakeServer | null = null;
-  let platform: Platform | null = null;
+  let platform: PlatformProcess | null = null;
   const devices: SimulatedUitd[] = [];
 
   beforeAll(async () => {
@@ -191,7 +146,7 @@ describe('alerting survives SIGKILL mid-burst (npm start, embedded PostgreSQL)',
   afterAll(async () => {
     await Promise.all(devices.map((d) => d.close(0).catch(() => undefined)));
     if (platform !== null && platform.child.exitCode === null && platform.child.signalCode === null) {
-      await killPlatform(platform, dataDir);
+      await killPlatformProcess(platform, dataDir);
     }
     await fake?.close();
     if (dataDir !== '') rmSync(dataDir, { recursive: true, force: true });
@@ -199,7 +154,7 @@ describe('alerting survives SIGKILL mid-burst (npm start, embedded PostgreSQL)',
 
   it('loses no alert and creates exactly one SMS and one call per alert across two SIGKILLs and restarts', async () => {
     const twilio = fake as TwilioFakeServer;
-    const first = await startPlatform(env);
+    const first = await startPlatformProcess(env);
     platform = first;
     const base = `http://127.0.0.1:${env['FIREIOT_HTTP_PORT'] as string}`;
 
@@ -297,9 +252,9 @@ describe('alerting survives SIGKILL mid-burst (npm start, embedded PostgreSQL)',
         deviceUploadsInFlight: devices.reduce((n, d) => n + d.inFlight, 0),
         restart: [],
       };
-      await killPlatform(current, dataDir);
+      await killPlatformProcess(current, dataDir);
       expect(record.uploadsSettled).toBeLessThan(total);
-      current = await startPlatform(env);
+      current = await startPlatformProcess(env);
       platform = current;
       // What the restarted platform says it resumed (notifier) and replayed (pipeline).
       record.restart = current.output

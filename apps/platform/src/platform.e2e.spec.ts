@@ -1,16 +1,16 @@
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { COMMAND, decodeFrame, encodeFrame, FrameReader } from '@fireiot/gb26875';
 import { ChainVerifier } from '@fireiot/storage';
 import { freePort } from '@fireiot/testing';
 import { Client, Pool } from 'pg';
+import { killPlatformProcess, ROOT, startPlatformProcess } from './lib/platform-process.test-util';
 
 jest.setTimeout(120_000);
 
-const ROOT = resolve(__dirname, '../../..');
 const FM1 =
   '404001000101203A091A090C790300000000385B0100000030000202010101280A000200020020202020202020202020202020202020202020202020202020202020202000023A091A090C462323';
 const template = (() => {
@@ -22,32 +22,6 @@ const template = (() => {
 /** FM-1 (a smoke detector's fire alarm) from another address, with another serial. */
 function upload(address: number, serial: number): Buffer {
   return encodeFrame({ ...template, serial, source: { value: String(address) } });
-}
-
-interface Platform {
-  child: ChildProcess;
-  output: string[];
-  exited: Promise<number | null>;
-}
-
-/** The real `npm start` entry point (bin/platform.js) as a child process. */
-async function startPlatform(env: Record<string, string>): Promise<Platform> {
-  const output: string[] = [];
-  const child = spawn(process.execPath, [join(ROOT, 'bin/platform.js')], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.setEncoding('utf8').on('data', (t: string) => output.push(t));
-  child.stderr?.setEncoding('utf8').on('data', (t: string) => output.push(t));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  const deadline = Date.now() + 60_000;
-  while (!output.join('').includes('fireiot is running')) {
-    if (child.exitCode !== null) throw new Error(`platform exited: ${output.join('')}`);
-    if (Date.now() > deadline) throw new Error(`platform did not start: ${output.join('')}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { child, output, exited };
 }
 
 /** A device that uploads frames one after another and records each confirm it gets. */
@@ -112,7 +86,7 @@ describe('platform (npm start)', () => {
   });
 
   it('serves /healthz and /readyz, and stops cleanly on SIGTERM', async () => {
-    const platform = await startPlatform(env);
+    const platform = await startPlatformProcess(env);
     const base = `http://127.0.0.1:${env['FIREIOT_HTTP_PORT'] as string}`;
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     const ready = await fetch(`${base}/readyz`);
@@ -133,24 +107,21 @@ describe('platform (npm start)', () => {
   });
 
   it('loses no confirmed frame when killed with SIGKILL under load (and PostgreSQL with it)', async () => {
-    const platform = await startPlatform(env);
+    const platform = await startPlatformProcess(env);
     const port = Number(env['FIREIOT_GB26875_PORT']);
     const devices = Array.from({ length: 40 }, (_, i) => new LoadDevice(700_000 + i, port));
     const deadline = Date.now() + 20_000;
     const confirmedSoFar = (): number => devices.reduce((n, d) => n + d.confirmed.size, 0);
     while (confirmedSoFar() < 3000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     // Kill mid-stream: the platform and its database, as a power cut would.
-    const pgPid = Number(readFileSync(join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
-    platform.child.kill('SIGKILL');
-    process.kill(pgPid, 'SIGKILL');
-    await platform.exited;
+    await killPlatformProcess(platform, dataDir);
     for (const d of devices) d.stop();
     const confirmed = devices.map((d) => ({ address: d.address, serials: [...d.confirmed] }));
     const total = confirmed.reduce((n, d) => n + d.serials.length, 0);
     expect(total).toBeGreaterThanOrEqual(3000);
 
     // Restart (crash recovery), then look for every confirmed frame.
-    const again = await startPlatform(env);
+    const again = await startPlatformProcess(env);
     const url = (JSON.parse(readFileSync(join(dataDir, 'connection.json'), 'utf8')) as { url: string }).url;
     const client = new Client({ connectionString: url });
     await client.connect();
