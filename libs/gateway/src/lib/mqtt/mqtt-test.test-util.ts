@@ -47,7 +47,9 @@ export async function startMqttTestRig(
   const ingest = new MqttIngestService(store, devices, presence, bus, config, options.ingest);
   const sensorEvents: SensorEvent[] = [];
   const presenceEvents: DevicePresence[] = [];
+  // Sensor events, whichever lane (fire alarms take the priority topic).
   await bus.subscribe('fireiot.ingest.sensor-events.v1', 'spec', async (m) => void sensorEvents.push(m));
+  await bus.subscribe('fireiot.ingest.sensor-fire-alarms.v1', 'spec', async (m) => void sensorEvents.push(m));
   await bus.subscribe('fireiot.device.presence.v1', 'spec', async (m) => void presenceEvents.push(m));
   return {
     db,
