@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { AuthService } from '@fireiot/identity';
+import { AuthService, UserRepository } from '@fireiot/identity';
 import { UnitsService } from './units/units.service';
 
 /** Units named one by one in the start-up log; the rest are counted. */
@@ -16,6 +16,7 @@ export class ApiStartup implements OnApplicationBootstrap {
 
   constructor(
     private readonly auth: AuthService,
+    private readonly users: UserRepository,
     private readonly units: UnitsService,
   ) {}
 
@@ -23,6 +24,12 @@ export class ApiStartup implements OnApplicationBootstrap {
     const bootstrap = await this.auth.ensureBootstrapAdmin();
     const expiredSessions = await this.auth.purgeExpiredSessions();
     this.logger.log({ msg: 'accounts ready', bootstrapAdmin: bootstrap, expiredSessions });
+    if (bootstrap === 'not-configured' && !(await this.users.operatorExists())) {
+      // Nobody can log in yet: say how to get the first account (contract, FIREIOT_BOOTSTRAP_ADMIN).
+      this.logger.warn({
+        msg: 'no operator account yet: restart with FIREIOT_BOOTSTRAP_ADMIN=user:password to create the first one',
+      });
+    }
     const nonConforming = await this.units.nonConforming();
     for (const unit of nonConforming.slice(0, LISTED_UNITS)) {
       this.logger.warn({
