@@ -63,6 +63,23 @@ describe(UnitDirectory.name, () => {
   });
   beforeEach(() => warn.mockClear());
 
+  describe('preloadDevices', () => {
+    it('loads every device with its rules, then serves them without reading the database', async () => {
+      const unitA = await unit('Preload A');
+      const unitB = await unit('Preload B');
+      const d = await device(unitA);
+      await rule('device_id', d.id, TANK.id, TANK);
+      const directory = new UnitDirectory(pool);
+      expect(await directory.preloadDevices()).toBeGreaterThanOrEqual(1);
+      // Moved behind the cache's back: the preloaded profile is what the pipeline sees.
+      await db.sql('UPDATE devices SET unit_id = $1 WHERE id = $2', [unitB, d.id]);
+      expect(await directory.device(d.key)).toEqual({ id: d.id, deviceKey: d.key, unitId: unitA, rules: [TANK] });
+      // The next reload (or invalidate) picks the change up.
+      await directory.preloadDevices();
+      expect((await directory.device(d.key))?.unitId).toBe(unitB);
+    });
+  });
+
   describe('device', () => {
     it('maps a device key to its id and unit, with no rules of its own', async () => {
       const unitId = await unit();

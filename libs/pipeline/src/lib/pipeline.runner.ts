@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EVENT_BUS, EventBus } from '@fireiot/bus';
 import { FrameJson, frameJsonSchema, microsToIso, ReceiveClock, sensorPayloadSchema } from '@fireiot/events';
-import { AlertRepository } from '@fireiot/evidence';
+import { AlertRepository, UnitDirectory } from '@fireiot/evidence';
 import { decodeFrame } from '@fireiot/gb26875';
 import { ClassificationService } from './classification.service';
 import { RawReplayRepository } from './raw-replay.repository';
@@ -26,6 +26,7 @@ export class PipelineRunner {
   private readonly logger = new Logger(PipelineRunner.name);
   private readonly clock = new ReceiveClock();
   private timer: NodeJS.Timeout | null = null;
+  private directoryTimer: NodeJS.Timeout | null = null;
   private saving: Promise<void> = Promise.resolve();
 
   constructor(
@@ -33,13 +34,22 @@ export class PipelineRunner {
     private readonly classification: ClassificationService,
     private readonly alerts: AlertRepository,
     private readonly raw: RawReplayRepository,
+    private readonly directory: UnitDirectory,
   ) {}
 
-  async start(checkpointMs = 2_000): Promise<ReplayResult> {
+  async start(checkpointMs = 2_000, directoryReloadMs = 30_000): Promise<ReplayResult> {
+    // Every device in memory first: no message waits for its device's lookup, at start or later.
+    const devices = await this.directory.preloadDevices();
+    this.directoryTimer = setInterval(() => {
+      this.directory.preloadDevices().catch((error: unknown) => {
+        this.logger.warn({ msg: 'device directory not reloaded', error: String(error) });
+      });
+    }, directoryReloadMs);
+    this.directoryTimer.unref();
     const since = await this.alerts.checkpoint(CHECKPOINT);
     const open = await this.classification.loadOpenAlarms(since);
     const replay = await this.replay(since);
-    this.logger.log({ msg: 'pipeline ready', openAlarms: open, ...replay });
+    this.logger.log({ msg: 'pipeline ready', devices, openAlarms: open, ...replay });
     const c = this.classification;
     await this.bus.subscribe('fireiot.ingest.fire-alarms.v1', 'pipeline', (m) => c.onFrame(m));
     await this.bus.subscribe('fireiot.ingest.frames.v1', 'pipeline', (m) => c.onFrame(m));
@@ -54,7 +64,9 @@ export class PipelineRunner {
   /** After the bus stopped delivering: writes committed, checkpoint saved. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.directoryTimer) clearInterval(this.directoryTimer);
     this.timer = null;
+    this.directoryTimer = null;
     await this.alerts.flush();
     await this.saveCheckpoint();
   }
