@@ -2,6 +2,7 @@ import { ConsoleLogger, DynamicModule, INestApplication, Logger, LogLevel, Type 
 import { NestFactory } from '@nestjs/core';
 import { FireiotConfig, loadConfig } from '@fireiot/config';
 import { Gb26875ServerOptions } from '@fireiot/gateway';
+import { DatabaseHandle } from '@fireiot/storage';
 import { PlatformLifecycle } from './platform.lifecycle';
 import { IngestionModule } from './ingestion.module';
 
@@ -95,6 +96,7 @@ export async function runUntilSignalled(
   const shutdown = (signal: string): void => {
     if (++signals > 1) {
       bootstrapLogger.warn({ msg: 'second signal: exiting now', signal });
+      platform.app.get(DatabaseHandle).embedded?.signalFastShutdown();
       process.exit(130);
     }
     bootstrapLogger.log({ msg: 'shutting down', signal });
