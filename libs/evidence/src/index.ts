@@ -1,3 +1,4 @@
+export * from './lib/alert-raised.mapper';
 export * from './lib/alert.repository';
 export * from './lib/batch.writer';
 export * from './lib/evidence.model';

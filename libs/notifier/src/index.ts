@@ -14,3 +14,4 @@ export * from './lib/dispatch.service';
 export * from './lib/notifier.metrics';
 export * from './lib/notifier.module';
 export * from './lib/notifier.runner';
+export * from './lib/alert-notice';

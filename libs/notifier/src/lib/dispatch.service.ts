@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { FIREIOT_CONFIG, FireiotConfig } from '@fireiot/config';
 import { AlertRaised, isoToMicros, microsToIso } from '@fireiot/events';
 import { AlertRepository, AttemptStatus, UnitContact, UnitDirectory, UnitProfile } from '@fireiot/evidence';
+import { toNotice } from './alert-notice';
 import { AppChannel } from './app/app.channel';
 import { attemptKey, messageKey } from './attempt.key';
 import { AttemptRecorder, AttemptRef } from './attempt.recorder';
@@ -209,19 +210,4 @@ export class DispatchService {
     };
     arm(1);
   }
-}
-
-export function toNotice(alert: AlertRaised): AlertNotice {
-  return {
-    alertId: alert.alertId,
-    unitId: alert.unitId,
-    deviceId: alert.deviceId,
-    deviceKey: alert.deviceKey,
-    kind: alert.kind,
-    clause: alert.clause,
-    item: alert.item,
-    title: alert.title,
-    location: alert.location,
-    receivedAt: alert.receivedAt,
-  };
 }

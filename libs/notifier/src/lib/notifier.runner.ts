@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EVENT_BUS, EventBus } from '@fireiot/bus';
 import { AlertRaised } from '@fireiot/events';
-import { AlertRepository } from '@fireiot/evidence';
+import { AlertRepository, alertFromRow } from '@fireiot/evidence';
 import { DispatchService } from './dispatch.service';
 
 /**
@@ -41,25 +41,8 @@ export class NotifierRunner {
     const rows = await this.alerts.unfinished(since);
     const known = await this.alerts.attemptStatuses(rows.map((r) => r.id));
     for (const row of rows) {
-      if (row.unitId === null) continue;
-      const alert: AlertRaised = {
-        alertId: row.id,
-        unitId: row.unitId,
-        deviceId: row.deviceId,
-        deviceKey: row.deviceKey,
-        subject: row.subject,
-        kind: row.kind,
-        clause: row.clause,
-        item: row.item as AlertRaised['item'],
-        ruleId: row.ruleId,
-        title: row.title,
-        location: typeof row.detail['location'] === 'string' ? row.detail['location'] : null,
-        receivedAt: row.receivedAt,
-        classifiedAt: row.classifiedAt,
-        deadlineMs: row.deadlineMs,
-        restores: row.restores,
-        source: { table: row.sourceTable, rawId: row.sourceId },
-      };
+      const alert = alertFromRow(row);
+      if (alert === null) continue;
       void this.dispatch.handle(alert, known);
     }
     return rows.length;

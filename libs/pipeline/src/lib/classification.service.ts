@@ -9,8 +9,8 @@ import {
   Observation,
 } from '@fireiot/alerting';
 import { EVENT_BUS, EventBus } from '@fireiot/bus';
-import { AlertLifecycle, AlertRaised, FrameReceived, microsToIso, ReceiveClock, SensorEvent } from '@fireiot/events';
-import { AlertRepository, AlertRow, Suppression, UnitDirectory } from '@fireiot/evidence';
+import { AlertLifecycle, FrameReceived, microsToIso, ReceiveClock, SensorEvent } from '@fireiot/events';
+import { AlertRepository, alertFromRow, AlertRow, Suppression, UnitDirectory } from '@fireiot/evidence';
 import { observationsOfFrame, observationsOfSensor } from './observation.mapper';
 import { ProcessingWatermark } from './processing.watermark';
 import { ShieldRegistry } from './shield.registry';
@@ -186,31 +186,6 @@ export class ClassificationService {
     const writes: Promise<void>[] = [];
     if (alert.kind === 'restored') this.counters.restored++;
     else this.counters.raised++;
-    if (suppressed === null && unitId !== null) {
-      const message: AlertRaised = {
-        alertId: alert.id,
-        unitId,
-        deviceId: alert.deviceId,
-        deviceKey: alert.deviceKey,
-        subject: alert.subject,
-        kind: alert.kind,
-        clause: alert.clause,
-        item: alert.item as AlertRaised['item'],
-        ruleId: alert.ruleId,
-        title: alert.title,
-        location: alert.location,
-        receivedAt: alert.receivedAt,
-        classifiedAt,
-        deadlineMs: alert.deadlineMs,
-        restores: alert.restores,
-        source: alert.source,
-      };
-      const topic = alert.kind === 'fire-alarm' ? 'fireiot.alerts.fire.v1' : 'fireiot.alerts.v1';
-      writes.push(this.bus.publish(topic, alert.deviceKey, message));
-    } else {
-      this.counters.suppressed++;
-      this.logger.debug({ msg: 'alert recorded, not sent', alertId: alert.id, deviceKey: alert.deviceKey, suppressed });
-    }
     const row: AlertRow = {
       id: alert.id,
       unitId,
@@ -231,6 +206,14 @@ export class ClassificationService {
       restores: alert.restores,
       suppressed,
     };
+    const message = alertFromRow(row);
+    if (message !== null) {
+      const topic = alert.kind === 'fire-alarm' ? 'fireiot.alerts.fire.v1' : 'fireiot.alerts.v1';
+      writes.push(this.bus.publish(topic, alert.deviceKey, message));
+    } else {
+      this.counters.suppressed++;
+      this.logger.debug({ msg: 'alert recorded, not sent', alertId: alert.id, deviceKey: alert.deviceKey, suppressed });
+    }
     writes.push(this.alerts.addAlert(row));
     return writes;
   }

@@ -1,8 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { isoToMicros, microsToIso } from '@fireiot/events';
-import { AlertRepository } from '@fireiot/evidence';
+import { AlertRepository, alertFromRow } from '@fireiot/evidence';
 import { Socket } from 'socket.io';
 import { AttemptRecorder } from '../attempt.recorder';
+import { toNotice } from '../alert-notice';
 import { attemptKey } from '../attempt.key';
 import { AlertNotice } from '../channel.port';
 
@@ -113,26 +114,11 @@ export class AppChannel {
     const since = microsToIso(isoToMicros(new Date(Date.now() - this.catchUpMs).toISOString()));
     const missed = await this.alerts.undeliveredForUser(unitId, userId, since, 500);
     for (const row of missed) {
-      if (row.unitId === null) continue;
-      const notice: AlertNotice = {
-        alertId: row.id,
-        unitId: row.unitId,
-        deviceId: row.deviceId,
-        deviceKey: row.deviceKey,
-        kind: row.kind,
-        clause: row.clause,
-        item: row.item,
-        title: row.title,
-        location: typeof row.detail['location'] === 'string' ? row.detail['location'] : null,
-        receivedAt: row.receivedAt,
-      };
-      this.emitToUser(
-        { ...notice, sentAt: microsToIso(this.recorder.nowUs()), deadlineMs: row.deadlineMs },
-        row.deadlineMs,
-        userId,
-        [socket],
-        this.recorder.nowUs(),
-      );
+      const alert = alertFromRow(row);
+      if (alert === null) continue;
+      const sentUs = this.recorder.nowUs();
+      const payload = { ...toNotice(alert), sentAt: microsToIso(sentUs), deadlineMs: row.deadlineMs };
+      this.emitToUser(payload, row.deadlineMs, userId, [socket], sentUs);
     }
     if (missed.length > 0)
       this.logger.log({ msg: 'delivered alerts missed while offline', unitId, userId, count: missed.length });
