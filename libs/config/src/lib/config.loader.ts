@@ -62,5 +62,19 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): F
       escalateAfterMs: e.FIREIOT_ESCALATE_AFTER_S * 1000,
     },
     auth: { tokenTtlMs: e.FIREIOT_TOKEN_TTL_H * 3600_000 },
+    watchdog: {
+      patrolTimeoutMs: e.FIREIOT_PATROL_TIMEOUT_S * 1000,
+      patrolRetries: e.FIREIOT_PATROL_RETRIES,
+      presenceIntervalMs: e.FIREIOT_PRESENCE_INTERVAL_S * 1000,
+      tickMs: e.FIREIOT_WATCHDOG_TICK_MS,
+    },
+    monitoring: {
+      accessMaxPerIpPerMinute: e.FIREIOT_ACCESS_MAX_PER_IP_PER_MIN,
+      accessThrottleMs: e.FIREIOT_ACCESS_THROTTLE_S * 1000,
+      accessSpikeFactor: e.FIREIOT_ACCESS_SPIKE_FACTOR,
+      capacitySampleMs: e.FIREIOT_CAPACITY_SAMPLE_S * 1000,
+      storageBudgetBytes: e.FIREIOT_STORAGE_BUDGET_BYTES ?? null,
+      headroomMinDays: e.FIREIOT_HEADROOM_MIN_DAYS,
+    },
   };
 }

@@ -49,6 +49,25 @@ export const envSchema = z.object({
   /** Default for units: nobody confirmed an alert within this time → escalate to the next contact. */
   FIREIOT_ESCALATE_AFTER_S: positiveInt.default(300),
   FIREIOT_TOKEN_TTL_H: positiveInt.max(24 * 30).default(12),
+  /** GB/T 26875.3 §6.4: wait for a patrol answer (≤ 10 s) and retransmissions before it is missed. */
+  FIREIOT_PATROL_TIMEOUT_S: positiveInt.max(10).default(10),
+  FIREIOT_PATROL_RETRIES: z.coerce.number().int().min(0).max(3).default(3),
+  /** A connected device's frames announce it alive at most this often (the watchdog's input rate). */
+  FIREIOT_PRESENCE_INTERVAL_S: positiveInt.max(30).default(5),
+  /** How often the watchdog looks at its deadlines (the detection granularity). */
+  FIREIOT_WATCHDOG_TICK_MS: z.coerce.number().int().min(10).max(5000).default(250),
+  /** HTTP requests one client IP may make per minute before it is throttled and operators are told (4.4.1). */
+  FIREIOT_ACCESS_MAX_PER_IP_PER_MIN: positiveInt.default(3000),
+  /** How long an offending IP is throttled (429). */
+  FIREIOT_ACCESS_THROTTLE_S: positiveInt.default(60),
+  /** Total requests per minute above this many times the recent average is a spike (operators are told). */
+  FIREIOT_ACCESS_SPIKE_FACTOR: z.coerce.number().min(2).max(1000).default(10),
+  /** How often database size and disk space are sampled (4.4.3). */
+  FIREIOT_CAPACITY_SAMPLE_S: positiveInt.default(300),
+  /** Storage the platform may use in bytes (a quota, a managed database's size); unset = the data disk. */
+  FIREIOT_STORAGE_BUDGET_BYTES: z.coerce.number().int().positive().optional(),
+  /** Forecast headroom below this many days raises an operator alert (4.4.3: at least one year). */
+  FIREIOT_HEADROOM_MIN_DAYS: positiveInt.min(365).default(365),
 });
 
 export type FireiotEnv = z.input<typeof envSchema>;
@@ -88,4 +107,20 @@ export interface FireiotConfig {
     readonly escalateAfterMs: number;
   };
   readonly auth: { readonly tokenTtlMs: number };
+  /** Device watchdog and patrol (CQC/SC 11002 4.4.2). */
+  readonly watchdog: {
+    readonly patrolTimeoutMs: number;
+    readonly patrolRetries: number;
+    readonly presenceIntervalMs: number;
+    readonly tickMs: number;
+  };
+  /** Platform self-monitoring (4.4.1 access, 4.4.3 capacity). */
+  readonly monitoring: {
+    readonly accessMaxPerIpPerMinute: number;
+    readonly accessThrottleMs: number;
+    readonly accessSpikeFactor: number;
+    readonly capacitySampleMs: number;
+    readonly storageBudgetBytes: number | null;
+    readonly headroomMinDays: number;
+  };
 }

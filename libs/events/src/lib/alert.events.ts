@@ -39,3 +39,40 @@ export const alertLifecycleSchema = z.object({
   note: z.string().max(1000).nullable(),
 });
 export type AlertLifecycle = z.infer<typeof alertLifecycleSchema>;
+
+/**
+ * A shield set or lifted (CQC/SC 11002 4.4.4), so every process that classifies or watches
+ * devices applies it at once. `subject` null = the whole device.
+ */
+export const shieldChangedSchema = z.object({
+  shieldId: uuid,
+  event: z.enum(['shielded', 'lifted']),
+  deviceId: uuid,
+  deviceKey: z.string().min(1).max(200),
+  subject: z.string().min(1).max(200).nullable(),
+  at: isoMicros,
+  expiresAt: isoMicros.nullable(),
+});
+export type ShieldChanged = z.infer<typeof shieldChangedSchema>;
+
+/** A device provisioned or its profile changed: consumers re-read it from the registry. */
+export const deviceChangedSchema = z.object({
+  deviceId: uuid,
+  deviceKey: z.string().min(1).max(200),
+  at: isoMicros,
+});
+export type DeviceChanged = z.infer<typeof deviceChangedSchema>;
+
+/**
+ * An alert for the monitoring centre's operators (not a unit's): storage headroom under a year
+ * (4.4.3), abnormal access (4.4.1), maintenance overdue (4.4.4). Pushed to operators' apps.
+ */
+export const operatorAlertSchema = z.object({
+  id: uuid,
+  kind: z.enum(['capacity', 'abnormal-access', 'maintenance-overdue']),
+  clause: z.enum(['4.4.1', '4.4.3', '4.4.4']),
+  title: z.string().min(1).max(300),
+  detail: z.record(z.string(), z.unknown()),
+  raisedAt: isoMicros,
+});
+export type OperatorAlert = z.infer<typeof operatorAlertSchema>;

@@ -109,17 +109,27 @@ export const sensorEventSchema = z.object({ ...origin, payload: sensorPayloadSch
 export type SensorEvent = z.infer<typeof sensorEventSchema>;
 
 /**
- * Device presence, the watchdog's input: a connection opened or closed, or a sign of life
- * (GB/T 26875.3 type-21 upload or empty command-2 frame, MQTT heartbeat).
+ * Device presence, the watchdog's input (CQC/SC 11002 4.4.2): a connection opened or closed, a
+ * sign of life (any frame or MQTT message of the device, at most one message per device every
+ * `FIREIOT_PRESENCE_INTERVAL_S`; GB/T 26875.3 heartbeats and MQTT heartbeats always), or a patrol
+ * query (type 81) the device left unanswered after the standard's retries.
  */
 export const devicePresenceSchema = z.object({
   deviceKey: z.string().min(1).max(200),
   deviceId: z.string().nullable(),
-  event: z.enum(['connected', 'heartbeat', 'disconnected']),
+  event: z.enum(['connected', 'heartbeat', 'disconnected', 'patrol-missed']),
   at: isoMicros,
   gatewayId: z.string().min(1),
   /** For `disconnected`: closed by peer, reset, idle timeout, replaced by a newer connection… */
   reason: z.string().max(200).optional(),
+  /**
+   * For `disconnected`: who ended the link. `peer` (closed, reset, timed out: a loss) or the
+   * platform, which is not a loss of the device: `replaced` (the device opened a newer
+   * connection) and `shutdown` (the platform is stopping); `platform` (protocol abuse, idle).
+   */
+  closedBy: z.enum(['peer', 'platform', 'replaced', 'shutdown']).optional(),
   peer: z.string().max(100).optional(),
+  /** For `patrol-missed`: the patrol's id (patrol_records.patrol_id). */
+  patrolId: z.uuid().optional(),
 });
 export type DevicePresence = z.infer<typeof devicePresenceSchema>;

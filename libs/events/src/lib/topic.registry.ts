@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { alertLifecycleSchema, alertRaisedSchema } from './alert.events';
+import {
+  alertLifecycleSchema,
+  alertRaisedSchema,
+  deviceChangedSchema,
+  operatorAlertSchema,
+  shieldChangedSchema,
+} from './alert.events';
 import { devicePresenceSchema, frameReceivedSchema, sensorEventSchema } from './ingest.events';
 
 /**
@@ -22,6 +28,10 @@ export const TOPICS = {
   'fireiot.alerts.fire.v1': { schema: alertRaisedSchema, lane: 'priority' },
   'fireiot.alerts.v1': { schema: alertRaisedSchema, lane: 'bulk' },
   'fireiot.alerts.lifecycle.v1': { schema: alertLifecycleSchema, lane: 'bulk' },
+  // Watchdog and self-monitoring (4.4): shields, device registry changes, operators' alerts.
+  'fireiot.shields.v1': { schema: shieldChangedSchema, lane: 'bulk' },
+  'fireiot.devices.changed.v1': { schema: deviceChangedSchema, lane: 'bulk' },
+  'fireiot.operator-alerts.v1': { schema: operatorAlertSchema, lane: 'bulk' },
 } as const satisfies Record<string, { schema: z.ZodType; lane: 'priority' | 'bulk' }>;
 
 export type TopicName = keyof typeof TOPICS;
