@@ -5,5 +5,6 @@ export * from './lib/tcp/downlink.service';
 export * from './lib/tcp/fire-alarm.lane';
 export * from './lib/tcp/frame-ingest.service';
 export * from './lib/tcp/gb26875.server';
+export * from './lib/tcp/patrol.scheduler';
 export * from './lib/tcp/retransmission.cache';
 export * from './lib/mqtt/index';

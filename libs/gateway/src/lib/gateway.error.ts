@@ -4,7 +4,9 @@ export type GatewayErrorCode =
   | 'downlink-denied'
   | 'connection-closed'
   | 'invalid-downlink'
-  | 'shutting-down';
+  | 'shutting-down'
+  /** The caller withdrew the request (its AbortSignal): a patrol of a connection being released. */
+  | 'aborted';
 
 export class GatewayError extends Error {
   constructor(

@@ -1,10 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { EVENT_BUS, EventBus } from '@fireiot/bus';
 import { FIREIOT_CONFIG, FireiotConfig } from '@fireiot/config';
-import { DeviceRepository, PresenceRecorder, RawStore } from '@fireiot/storage';
+import { APP_POOL, DeviceRepository, PatrolRecorder, PresenceRecorder, RawStore } from '@fireiot/storage';
+import { Pool } from 'pg';
 import { DownlinkService } from './tcp/downlink.service';
 import { FrameIngestService } from './tcp/frame-ingest.service';
 import { Gb26875Server, Gb26875ServerOptions } from './tcp/gb26875.server';
+import { PatrolScheduler } from './tcp/patrol.scheduler';
 import { EmbeddedMqttBroker } from './mqtt/embedded-mqtt.broker';
 import { ExternalMqttBridge } from './mqtt/external-mqtt.bridge';
 import { MqttIngestService } from './mqtt/mqtt-ingest.service';
@@ -26,7 +28,9 @@ export const MQTT_INGRESS = Symbol('MQTT_INGRESS');
 
 /**
  * The device gateway: GB/T 26875.3 over TCP and MQTT sensors in, raw rows stored, events out on
- * the bus. Needs the storage and bus modules (global) and the config.
+ * the bus. Needs the storage and bus modules (global) and the config. The patrol scheduler
+ * (GB/T 26875.3 type 81, CQC/SC 11002 4.4.2) runs with the TCP server: started when it listens,
+ * stopped (patrols in flight aborted, records flushed) before its downlinks stop.
  */
 @Module({})
 export class GatewayModule {
@@ -36,9 +40,24 @@ export class GatewayModule {
       providers: [
         { provide: GB26875_SERVER_OPTIONS, useValue: options },
         { provide: DownlinkService, useFactory: () => new DownlinkService() },
+        { provide: PatrolRecorder, inject: [APP_POOL], useFactory: (pool: Pool) => new PatrolRecorder(pool) },
+        {
+          provide: PatrolScheduler,
+          inject: [FIREIOT_CONFIG, DownlinkService, PatrolRecorder, EVENT_BUS],
+          useFactory: (config: FireiotConfig, downlinks: DownlinkService, recorder: PatrolRecorder, bus: EventBus) =>
+            new PatrolScheduler(config, downlinks, recorder, bus),
+        },
         {
           provide: FrameIngestService,
-          inject: [FIREIOT_CONFIG, RawStore, DeviceRepository, PresenceRecorder, EVENT_BUS, DownlinkService],
+          inject: [
+            FIREIOT_CONFIG,
+            RawStore,
+            DeviceRepository,
+            PresenceRecorder,
+            EVENT_BUS,
+            DownlinkService,
+            PatrolScheduler,
+          ],
           useFactory: (
             config: FireiotConfig,
             store: RawStore,
@@ -46,11 +65,20 @@ export class GatewayModule {
             presence: PresenceRecorder,
             bus: EventBus,
             downlinks: DownlinkService,
-          ) => new FrameIngestService(config, store, devices, presence, bus, downlinks),
+            patrols: PatrolScheduler,
+          ) => new FrameIngestService(config, store, devices, presence, bus, downlinks, patrols),
         },
         {
           provide: Gb26875Server,
-          inject: [FIREIOT_CONFIG, FrameIngestService, DownlinkService, RawStore, EVENT_BUS, GB26875_SERVER_OPTIONS],
+          inject: [
+            FIREIOT_CONFIG,
+            FrameIngestService,
+            DownlinkService,
+            RawStore,
+            EVENT_BUS,
+            GB26875_SERVER_OPTIONS,
+            PatrolScheduler,
+          ],
           useFactory: (
             config: FireiotConfig,
             ingest: FrameIngestService,
@@ -58,7 +86,8 @@ export class GatewayModule {
             store: RawStore,
             bus: EventBus,
             serverOptions: Gb26875ServerOptions,
-          ) => new Gb26875Server(config, ingest, downlinks, store, bus, serverOptions),
+            patrols: PatrolScheduler,
+          ) => new Gb26875Server(config, ingest, downlinks, store, bus, serverOptions, patrols),
         },
         {
           provide: MqttIngestService,
@@ -91,7 +120,7 @@ export class GatewayModule {
           },
         },
       ],
-      exports: [Gb26875Server, DownlinkService, FrameIngestService, MQTT_INGRESS],
+      exports: [Gb26875Server, DownlinkService, FrameIngestService, PatrolScheduler, PatrolRecorder, MQTT_INGRESS],
     };
   }
 }

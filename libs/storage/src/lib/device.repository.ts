@@ -9,6 +9,13 @@ export interface DeviceRecord {
   readonly power: 'mains' | 'battery';
   readonly unitId: string | null;
   readonly mqttSecret: string | null;
+  /**
+   * The device's own profile values (CQC/SC 11002 4.4.2), seconds; null = the default of its kind
+   * and power source (`effectiveProfile` in @fireiot/events).
+   */
+  readonly heartbeatS: number | null;
+  readonly silenceThresholdS: number | null;
+  readonly patrolPeriodS: number | null;
 }
 
 interface DeviceRow {
@@ -18,6 +25,9 @@ interface DeviceRow {
   power: 'mains' | 'battery';
   unit_id: string | null;
   mqtt_secret: string | null;
+  heartbeat_s: number | null;
+  silence_threshold_s: number | null;
+  patrol_period_s: number | null;
 }
 
 /**
@@ -36,7 +46,8 @@ export class DeviceRepository {
     const hit = this.cache.get(deviceKey);
     if (hit && Date.now() - hit.at < this.ttlMs) return hit.device;
     const result = await this.pool.query<DeviceRow>(
-      'SELECT id, device_key, kind, power, unit_id, mqtt_secret FROM devices WHERE device_key = $1',
+      `SELECT id, device_key, kind, power, unit_id, mqtt_secret, heartbeat_s, silence_threshold_s, patrol_period_s
+         FROM devices WHERE device_key = $1`,
       [deviceKey],
     );
     const row = result.rows[0];
@@ -48,6 +59,9 @@ export class DeviceRepository {
           power: row.power,
           unitId: row.unit_id,
           mqttSecret: row.mqtt_secret,
+          heartbeatS: row.heartbeat_s,
+          silenceThresholdS: row.silence_threshold_s,
+          patrolPeriodS: row.patrol_period_s,
         }
       : null;
     if (this.cache.size > 200_000) this.cache.clear();

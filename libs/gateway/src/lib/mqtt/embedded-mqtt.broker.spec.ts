@@ -132,6 +132,7 @@ describe(EmbeddedMqttBroker.name, () => {
       rig.presenceEvents.find((p) => p.deviceKey === 'mqtt:smoke-3' && p.event === 'disconnected'),
     );
     expect(gone.reason).toBeDefined();
+    expect(gone.closedBy).toBe('peer');
   });
 
   it('refuses wrong passwords, unknown devices, devices without MQTT credentials and foreign client ids', async () => {
@@ -172,6 +173,11 @@ describe(EmbeddedMqttBroker.name, () => {
     expect(rig.sensorEvents.filter((e) => e.deviceKey === 'mqtt:victim-9')).toHaveLength(0);
     expect(rig.sensorEvents.filter((e) => e.deviceKey === 'mqtt:tank-7')).toHaveLength(1);
     expect(broker.stats().refusedPublications).toBe(1);
+    // The broker ended the link, not the device.
+    const gone = await eventually(() =>
+      rig.presenceEvents.find((p) => p.deviceKey === 'mqtt:tank-7' && p.event === 'disconnected'),
+    );
+    expect(gone.closedBy).toBe('platform');
 
     // The device can come back and carry on.
     const again = await connectDevice('tank-7');
@@ -325,8 +331,13 @@ describe(EmbeddedMqttBroker.name, () => {
       reconnectPeriod: 0,
     });
     const closed = closeOf(client);
+    const before = rig.presenceEvents.length;
     await second.stop();
     await closed;
+    const gone = await eventually(() =>
+      rig.presenceEvents.slice(before).find((p) => p.deviceKey === 'mqtt:sub-2' && p.event === 'disconnected'),
+    );
+    expect(gone).toMatchObject({ reason: 'gateway stopping', closedBy: 'shutdown' });
     const probe = tcpConnect(port, '127.0.0.1');
     const [error] = (await once(probe, 'error')) as [NodeJS.ErrnoException];
     expect(error.code).toBe('ECONNREFUSED');

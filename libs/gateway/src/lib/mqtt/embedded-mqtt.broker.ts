@@ -115,6 +115,8 @@ export class EmbeddedMqttBroker {
   /** The live connection of each device id (a newer one replaces an older one). */
   private readonly current = new Map<string, Client>();
   private readonly disconnectReasons = new WeakMap<Client, string>();
+  /** Clients whose connection the broker ends for its own reasons (a refused or unstored publication). */
+  private readonly closedByBroker = new WeakSet<Client>();
   /** Payload buffers of quarantined publications, never forwarded (aedes copies the packet, not the buffer). */
   private readonly quarantinedPayloads = new WeakSet<Buffer>();
   private readonly inflight = new Set<Promise<unknown>>();
@@ -332,8 +334,13 @@ export class EmbeddedMqttBroker {
         dup: packet.dup,
       })
       .then(
-        (outcome) => done(this.verdict(outcome, payload)),
+        (outcome) => {
+          const verdict = this.verdict(outcome, payload);
+          if (verdict) this.closedByBroker.add(client); // aedes closes the connection on an error
+          done(verdict);
+        },
         (error: unknown) => {
+          this.closedByBroker.add(client);
           this.counters.storeFailures++;
           this.logger.error({
             msg: 'MQTT publication not stored',
@@ -401,6 +408,8 @@ export class EmbeddedMqttBroker {
     if (this.current.get(client.id) !== client) return;
     this.current.delete(client.id);
     const reason = this.stopping ? 'gateway stopping' : (this.disconnectReasons.get(client) ?? 'closed');
+    // Who ended the link (CQC/SC 11002 4.4.2: a peer's close is a loss, the gateway's shutdown is not).
+    const closedBy = this.stopping ? 'shutdown' : this.closedByBroker.has(client) ? 'platform' : 'peer';
     this.track(
       this.ingest.connectionChanged({
         deviceId: client.id,
@@ -408,6 +417,7 @@ export class EmbeddedMqttBroker {
         at: this.clock.now(),
         peer: peerOf(client),
         reason,
+        closedBy,
       }),
     );
   }

@@ -1,5 +1,6 @@
 import { eventually } from '@fireiot/testing';
 import { BusError, BusStats, EventBus } from '@fireiot/bus';
+import { microsToIso } from '@fireiot/events';
 import { RawStore } from '@fireiot/storage';
 import { MqttIngestError } from './mqtt-ingest.error';
 import { MqttInboundMessage, MqttIngestService } from './mqtt-ingest.service';
@@ -180,6 +181,54 @@ describe(MqttIngestService.name, () => {
       return found.length === ids.length && found;
     });
     expect(events.map((e) => e.payload.seq)).toEqual(ids);
+  });
+
+  it('counts a sensor event as a sign of life at most once per presence interval; heartbeats always (CQC/SC 11002 4.4.2)', async () => {
+    const service = new MqttIngestService(rig.store, rig.devices, rig.presence, rig.bus, {
+      ...rig.config,
+      watchdog: { presenceIntervalMs: 1000 },
+    });
+    const base = rig.clock.now();
+    const at = (ms: number) => ({
+      wallUs: base.wallUs + BigInt(ms) * 1000n,
+      monoNs: base.monoNs + BigInt(ms) * 1_000_000n,
+    });
+    const iso = (ms: number) => microsToIso(at(ms).wallUs);
+    const events = 'fireiot/v1/devices/lvl-1/events';
+    const heartbeat = 'fireiot/v1/devices/lvl-1/heartbeat';
+    for (const [topic, ms] of [
+      [events, 0], // first sign of life: published
+      [events, 200], // within the interval: not
+      [heartbeat, 300], // a heartbeat: always
+      [events, 900], // 600 ms after the heartbeat: not
+      [events, 1400], // 1.1 s after it: published
+    ] as const) {
+      await service.ingest(
+        message({
+          topic,
+          receivedAt: at(ms),
+          payload: Buffer.from(topic === heartbeat ? '{}' : '{"kind":"water-level","value":1}'),
+        }),
+      );
+    }
+    // A disconnection ends the throttle: the next message is a sign of life at once.
+    await service.connectionChanged({
+      deviceId: 'lvl-1',
+      event: 'disconnected',
+      at: at(1450),
+      peer: 'p',
+      closedBy: 'peer',
+    });
+    await service.ingest(message({ topic: events, receivedAt: at(1500) }));
+
+    const mine = new Set([0, 200, 300, 900, 1400, 1500].map(iso));
+    // The bus delivers in order: once the last one is there, every earlier one is.
+    await eventually(() => rig.presenceEvents.some((p) => p.event === 'heartbeat' && p.at === iso(1500)));
+    const beats = rig.presenceEvents.filter((p) => p.event === 'heartbeat' && mine.has(p.at));
+    expect(beats.map((p) => p.at)).toEqual([0, 300, 1400, 1500].map(iso));
+    expect(beats[0]).toMatchObject({ deviceKey: 'mqtt:lvl-1', deviceId: sensorId, gatewayId: 'gw-test' });
+    const gone = rig.presenceEvents.find((p) => p.event === 'disconnected' && p.at === iso(1450));
+    expect(gone).toMatchObject({ deviceKey: 'mqtt:lvl-1', closedBy: 'peer' });
   });
 
   it('keeps the stored row when the bus fails after the commit, and counts it', async () => {

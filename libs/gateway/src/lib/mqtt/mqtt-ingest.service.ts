@@ -102,7 +102,14 @@ export interface MqttConnectionChange {
   readonly at: ReceiveTime;
   readonly peer: string;
   readonly reason?: string;
+  /** For `disconnected`: who ended the link (presence `closedBy`). */
+  readonly closedBy?: DevicePresence['closedBy'];
 }
+
+/** What the MQTT ingestion reads from the configuration. */
+export type MqttIngestConfig = Pick<FireiotConfig, 'gatewayId'> & {
+  readonly watchdog: Pick<FireiotConfig['watchdog'], 'presenceIntervalMs'>;
+};
 
 type Rejection = { readonly code: MqttQuarantineCode; readonly reason: string; readonly refused: boolean };
 type Outcome = MqttIngestOutcome;
@@ -129,11 +136,18 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  *
  * Messages of one device are handled one after the other, so they are stored, chained and
  * published in the order they arrived (a "fire-alarm" then "normal" never swap on the bus).
+ *
+ * Presence (CQC/SC 11002 4.4.2): every stored message is a sign of life. A heartbeat always
+ * publishes a presence `heartbeat`; a sensor event does when the device's last presence message
+ * (connected, heartbeat) is older than `config.watchdog.presenceIntervalMs`.
  */
 export class MqttIngestService {
   private readonly logger = new Logger(MqttIngestService.name);
   private readonly maxPayloadBytes: number;
   private readonly tails = new Map<string, Promise<void>>();
+  /** Monotonic ms of each device's last presence message (the sign-of-life throttle). */
+  private readonly lastPresence = new Map<string, number>();
+  private prunedAt = Number.NEGATIVE_INFINITY;
   /** Recent messages per (client, packet id), to recognise DUP resends. */
   private readonly recent: WindowedCache<Remembered>;
   private readonly counters: MqttIngestStats = {
@@ -156,7 +170,7 @@ export class MqttIngestService {
     private readonly devices: DeviceRepository,
     private readonly presence: PresenceRecorder,
     private readonly bus: EventBus,
-    private readonly config: Pick<FireiotConfig, 'gatewayId'>,
+    private readonly config: MqttIngestConfig,
     options: MqttIngestOptions = {},
   ) {
     this.maxPayloadBytes = options.maxPayloadBytes ?? 64 * 1024;
@@ -176,8 +190,21 @@ export class MqttIngestService {
     const deviceKey = mqttDeviceKey(change.deviceId);
     return this.serialize(deviceKey, async () => {
       const device = await this.devices.findByKey(deviceKey).catch(() => null);
-      if (change.event === 'connected') this.markSeen(deviceKey, device, change.at, change.peer);
-      await this.publishPresence(deviceKey, device, change.event, change.at, change.peer, change.reason);
+      if (change.event === 'connected') {
+        this.markSeen(deviceKey, device, change.at, change.peer);
+        this.lastPresence.set(deviceKey, Number(change.at.monoNs / 1_000_000n));
+      } else {
+        this.lastPresence.delete(deviceKey);
+      }
+      await this.publishPresence(
+        deviceKey,
+        device,
+        change.event,
+        change.at,
+        change.peer,
+        change.reason,
+        change.closedBy,
+      );
     });
   }
 
@@ -225,7 +252,9 @@ export class MqttIngestService {
     this.counters.stored++;
     this.markSeen(deviceKey, device, m.receivedAt, m.peer);
     if (checked.event) await this.publishEvent(deviceKey, device, stored, m.receivedAt, checked.event);
-    await this.publishPresence(deviceKey, device, 'heartbeat', m.receivedAt, m.peer);
+    if (this.signOfLife(deviceKey, m.receivedAt, channel === 'heartbeat')) {
+      await this.publishPresence(deviceKey, device, 'heartbeat', m.receivedAt, m.peer);
+    }
     return { status: 'stored', channel, rawId: stored.id, duplicate: false };
   }
 
@@ -345,6 +374,24 @@ export class MqttIngestService {
     }
   }
 
+  /**
+   * Whether a stored message publishes a presence `heartbeat` (CQC/SC 11002 4.4.2): always for a
+   * heartbeat, for other messages when the device's last presence is older than the interval.
+   */
+  private signOfLife(deviceKey: string, at: ReceiveTime, always: boolean): boolean {
+    const ms = Number(at.monoNs / 1_000_000n);
+    const interval = this.config.watchdog.presenceIntervalMs;
+    const last = this.lastPresence.get(deviceKey);
+    if (!always && last !== undefined && ms - last < interval) return false;
+    if (last === undefined && this.lastPresence.size >= 100_000 && ms - this.prunedAt >= interval) {
+      // Entries older than the interval throttle nothing (devices of an external broker never disconnect here).
+      this.prunedAt = ms;
+      for (const [key, when] of this.lastPresence) if (ms - when >= interval) this.lastPresence.delete(key);
+    }
+    this.lastPresence.set(deviceKey, Math.max(last ?? ms, ms));
+    return true;
+  }
+
   private markSeen(deviceKey: string, device: DeviceRecord | null, at: ReceiveTime, peer: string): void {
     this.presence.seen({
       deviceKey,
@@ -389,6 +436,7 @@ export class MqttIngestService {
     at: ReceiveTime,
     peer: string,
     reason?: string,
+    closedBy?: DevicePresence['closedBy'],
   ): Promise<void> {
     const message: DevicePresence = {
       deviceKey,
@@ -398,6 +446,7 @@ export class MqttIngestService {
       gatewayId: this.config.gatewayId,
       peer: peer.slice(0, 100),
       ...(reason !== undefined ? { reason: reason.slice(0, 200) } : {}),
+      ...(closedBy !== undefined ? { closedBy } : {}),
     };
     try {
       await this.bus.publish('fireiot.device.presence.v1', deviceKey, message);

@@ -11,7 +11,9 @@ import { mqttDeviceKey } from './mqtt-topic.util';
 /** Cheap scrypt parameters for specs (the format records them; verification reads them back). */
 export const TEST_SECRET_PARAMS: SecretHashParams = { N: 1024, r: 8, p: 1 };
 
-export type MqttTestConfig = Pick<FireiotConfig, 'host' | 'mqtt' | 'gatewayId'>;
+export type MqttTestConfig = Pick<FireiotConfig, 'host' | 'mqtt' | 'gatewayId'> & {
+  readonly watchdog: Pick<FireiotConfig['watchdog'], 'presenceIntervalMs'>;
+};
 
 /** Everything the MQTT ingestion needs, real: embedded PostgreSQL, raw store, registry, in-process bus. */
 export interface MqttTestRig {
@@ -34,7 +36,7 @@ export interface MqttTestRig {
 }
 
 export async function startMqttTestRig(
-  options: { ingest?: MqttIngestOptions; store?: RawStore } = {},
+  options: { ingest?: MqttIngestOptions; store?: RawStore; presenceIntervalMs?: number } = {},
 ): Promise<MqttTestRig> {
   const db = await startDatabaseWithRetry();
   const pool = createAppPool(db.ownerUrl);
@@ -43,7 +45,12 @@ export async function startMqttTestRig(
   const presence = new PresenceRecorder(pool, 50);
   const bus = new InProcessBus();
   const clock = new ReceiveClock();
-  const config: MqttTestConfig = { host: '127.0.0.1', mqtt: { url: null, port: 0 }, gatewayId: 'gw-test' };
+  const config: MqttTestConfig = {
+    host: '127.0.0.1',
+    mqtt: { url: null, port: 0 },
+    gatewayId: 'gw-test',
+    watchdog: { presenceIntervalMs: options.presenceIntervalMs ?? 5000 },
+  };
   const ingest = new MqttIngestService(store, devices, presence, bus, config, options.ingest);
   const sensorEvents: SensorEvent[] = [];
   const presenceEvents: DevicePresence[] = [];

@@ -1,12 +1,15 @@
 import { Socket } from 'node:net';
 import { FrameReader, FrameSink } from '@fireiot/gb26875';
-import { ReceiveClock, ReceiveTime } from '@fireiot/events';
+import { DevicePresence, ReceiveClock, ReceiveTime } from '@fireiot/events';
+import { DeviceRecord } from '@fireiot/storage';
 
 /** What a connection knows about the device behind it once the first frame has bound it. */
 export interface BoundDevice {
   readonly deviceKey: string;
   readonly address: string;
   deviceId: string | null;
+  /** The registry's record (null: unregistered), with the profile overrides the patrols follow. */
+  record: DeviceRecord | null;
   checkedAt: number;
   /** The registry lookup under way, if any. */
   lookup: Promise<void> | null;
@@ -18,7 +21,21 @@ export interface ConnectionHandler {
   invalid(conn: DeviceConnection, bytes: Buffer, reason: { code: string; message: string }, at: ReceiveTime): void;
   /** `kept` are the first of `seen` bytes outside any frame (empty once the budget is spent). */
   garbage(conn: DeviceConnection, kept: Buffer, seen: number, at: ReceiveTime): void;
-  closed(conn: DeviceConnection, reason: string): void;
+  closed(conn: DeviceConnection, cause: CloseCause): void;
+}
+
+/** Who ended a connection (the presence message's `closedBy`). */
+export type ClosedBy = NonNullable<DevicePresence['closedBy']>;
+
+/**
+ * Why a connection closed: `peer` when the device closed or reset it; otherwise the gateway
+ * closed it — `replaced` (the device opened a newer connection), `shutdown` (the gateway is
+ * stopping), `platform` (its own reasons: idle timeout, protocol abuse, limits).
+ */
+export interface CloseCause {
+  readonly closedBy: ClosedBy;
+  /** Human-readable: 'closed by peer', 'reset', 'idle timeout', 'replaced by a newer connection'… */
+  readonly reason: string;
 }
 
 /**
@@ -48,7 +65,14 @@ export class DeviceConnection {
   partialSince = 0;
   inFlight = 0;
   closing = false;
-  private closeReason: string | null = null;
+  /**
+   * Monotonic ms of the last presence message published for this connection (connected or
+   * heartbeat), for the sign-of-life throttle (CQC/SC 11002 4.4.2).
+   */
+  lastPresenceMs = Number.NEGATIVE_INFINITY;
+  /** How many times reading has been paused: what the device sent meanwhile waited unread (its answers too). */
+  pauses = 0;
+  private closeCause: CloseCause | null = null;
   private pausedBy = new Set<PauseReason>();
   private readonly reader: FrameReader;
   private chunkTime: ReceiveTime | null = null;
@@ -81,7 +105,7 @@ export class DeviceConnection {
     socket.on('close', (hadError) => {
       this.reader.end();
       this.flushGarbage();
-      this.handler.closed(this, this.closeReason ?? (hadError ? 'reset' : 'closed by peer'));
+      this.handler.closed(this, this.closeCause ?? { closedBy: 'peer', reason: hadError ? 'reset' : 'closed by peer' });
     });
   }
 
@@ -99,10 +123,11 @@ export class DeviceConnection {
     this.socket.write(bytes);
   }
 
-  close(reason: string): void {
+  /** The gateway closes the connection (`closedBy` says why: its own reasons, a newer connection, shutdown). */
+  close(reason: string, closedBy: Exclude<ClosedBy, 'peer'> = 'platform'): void {
     if (this.closing) return;
     this.closing = true;
-    this.closeReason = reason;
+    this.closeCause = { closedBy, reason };
     this.socket.end();
     // A peer that does not finish the close in time is cut off.
     setTimeout(() => this.socket.destroy(), 2000).unref();
@@ -128,6 +153,7 @@ export class DeviceConnection {
   }
 
   pause(why: PauseReason): void {
+    if (this.pausedBy.size === 0) this.pauses++;
     this.pausedBy.add(why);
     this.socket.pause();
   }

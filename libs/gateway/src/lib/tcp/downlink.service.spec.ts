@@ -1,3 +1,4 @@
+import { microsToIso } from '@fireiot/events';
 import { buildConfirm, buildDeny, Frame } from '@fireiot/gb26875';
 import { GatewayError } from '../gateway.error';
 import { DownlinkService } from './downlink.service';
@@ -151,6 +152,62 @@ describe(DownlinkService.name, () => {
       frame({ serial: again?.serial ?? 0, source: '893', destination: '0', command: 5, adu: uitdStateAdu() }),
     );
     expect(await answer).toMatchObject({ serial: again?.serial, command: { code: 5 } });
+  });
+
+  it('exchange() reports the serial, each transmission, the transmissions made and the answer’s receive time', async () => {
+    const { gw, device } = await connected('898');
+
+    const transmitted: [number, number][] = [];
+    const exchange = gw.downlinks.exchange('uitd:898', PATROL, {
+      timeoutMs: 150,
+      retries: 3,
+      onTransmit: (serial, n) => transmitted.push([serial, n]),
+    });
+    const [, again] = await device.waitForCount((f) => f.command.code === 4, 2);
+    await device.send(
+      frame({ serial: again?.serial ?? 0, source: '898', destination: '0', command: 5, adu: uitdStateAdu() }),
+    );
+    const result = await exchange;
+
+    expect(result).toMatchObject({ serial: again?.serial, transmissions: 2, frame: { command: { code: 5 } } });
+    expect(transmitted).toEqual([
+      [again?.serial, 1],
+      [again?.serial, 2],
+    ]);
+    const [row] = (await rawFrames(ctx, 'uitd:898')).filter((r) => r.command === 5);
+    expect(result.answeredAt).not.toBeNull();
+    expect(microsToIso(result.answeredAt?.wallUs ?? 0n)).toBe(row?.received_at);
+  });
+
+  it('exchange() resolves with a deny (request() rejects on it)', async () => {
+    const { gw, device } = await connected('899');
+
+    const exchange = gw.downlinks.exchange('uitd:899', PATROL);
+    const query = await device.waitFor((f) => f.command.code === 4);
+    const bytes = device.replies.find((r) => r.frame === query)?.bytes ?? Buffer.alloc(0);
+    await device.send(buildDeny(bytes, SENT_AT));
+
+    expect(await exchange).toMatchObject({ serial: query.serial, transmissions: 1, frame: { command: { code: 6 } } });
+  });
+
+  it('rejects with aborted, and sends nothing more, when the caller withdraws the request', async () => {
+    const { gw, device } = await connected('900');
+
+    const controller = new AbortController();
+    const outcome = gw.downlinks
+      .request('uitd:900', PATROL, { timeoutMs: 100, retries: 3, signal: controller.signal })
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
+    await device.waitFor((f) => f.command.code === 4);
+    controller.abort('connection released');
+
+    expect(await outcome).toMatchObject({ name: 'GatewayError', code: 'aborted' });
+    // Another request goes through the same route, and only it: the withdrawn one is not re-sent.
+    const next = gw.downlinks.request('uitd:900', PATROL, { timeoutMs: 100, retries: 0 }).catch(() => null);
+    await next;
+    expect(requests(device)).toHaveLength(2);
   });
 
   it('rejects with downlink-denied when the device denies the request', async () => {

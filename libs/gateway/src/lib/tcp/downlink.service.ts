@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { ReceiveTime } from '@fireiot/events';
 import { COMMAND, encodeFrame, Frame, FrameInput, timeLabelFromDate } from '@fireiot/gb26875';
 import { GatewayError } from '../gateway.error';
 import { DeviceConnection } from './device-connection';
@@ -15,10 +16,31 @@ export interface DownlinkOptions {
   readonly timeoutMs?: number;
   /** Retransmissions after the first attempt (the standard's 3). */
   readonly retries?: number;
+  /** Withdraws the request: it rejects with `aborted` and is not sent again. */
+  readonly signal?: AbortSignal;
+  /** Called after each transmission is written: the request's serial and the transmission's number (1 = first). */
+  readonly onTransmit?: (serial: number, transmission: number) => void;
+}
+
+/** A request and its answer. */
+export interface DownlinkExchange {
+  /** The device's answer: a response (5), a confirm (3) or a deny (6). */
+  readonly frame: Frame;
+  /** The request's serial number (the answer carries it too). */
+  readonly serial: number;
+  /** Transmissions made (1 + retransmissions). */
+  readonly transmissions: number;
+  /** When the answer was read from the socket, if the ingest path said so. */
+  readonly answeredAt: ReceiveTime | null;
+}
+
+interface Answer {
+  readonly frame: Frame;
+  readonly at: ReceiveTime | null;
 }
 
 interface Waiter {
-  readonly resolve: (frame: Frame) => void;
+  readonly resolve: (answer: Answer) => void;
   readonly reject: (error: Error) => void;
 }
 
@@ -61,10 +83,30 @@ export class DownlinkService {
     return this.connections.size;
   }
 
+  /** Sends `request` and resolves with the answer; a deny rejects with `downlink-denied`. */
   async request(deviceKey: string, request: DownlinkRequest, options: DownlinkOptions = {}): Promise<Frame> {
+    const exchange = await this.exchange(deviceKey, request, options);
+    if (exchange.frame.command.code === COMMAND.DENY) {
+      throw new GatewayError('downlink-denied', `${deviceKey} denied request ${exchange.serial}`);
+    }
+    return exchange.frame;
+  }
+
+  /**
+   * Sends `request` and resolves with whatever answer the device gives (a deny included), with
+   * the serial, the transmissions made and the answer's receive time. Rejects with
+   * `downlink-timeout` after the retries, `connection-closed` / `device-not-connected` when the
+   * link goes, `shutting-down`, or `aborted` (the caller's signal).
+   */
+  async exchange(
+    deviceKey: string,
+    request: DownlinkRequest,
+    options: DownlinkOptions = {},
+  ): Promise<DownlinkExchange> {
     if (this.stopped) throw new GatewayError('shutting-down', 'the gateway is stopping');
     const timeoutMs = Math.min(options.timeoutMs ?? 10_000, 10_000);
     const retries = options.retries ?? 3;
+    const signal = options.signal;
     const conn = this.connections.get(deviceKey);
     if (!conn?.device) throw new GatewayError('device-not-connected', `${deviceKey} is not connected`);
     const serial = this.nextSerial(deviceKey);
@@ -84,23 +126,30 @@ export class DownlinkService {
       throw new GatewayError('invalid-downlink', `cannot encode the request: ${String(error)}`, { cause: error });
     }
     const key = `${deviceKey}#${serial}`;
+    const aborted = (): GatewayError => new GatewayError('aborted', `request ${serial} to ${deviceKey} withdrawn`);
     for (let attempt = 0; attempt <= retries; attempt++) {
+      if (signal?.aborted) throw aborted();
       const live = this.connections.get(deviceKey);
       if (!live) throw new GatewayError('device-not-connected', `${deviceKey} disconnected`);
-      const answer = new Promise<Frame>((resolve, reject) => this.waiting.set(key, { resolve, reject }));
+      let waiter: Waiter | undefined;
+      const answer = new Promise<Answer>((resolve, reject) => {
+        waiter = { resolve, reject };
+        this.waiting.set(key, waiter);
+      });
+      const onAbort = (): void => waiter?.reject(aborted());
+      signal?.addEventListener('abort', onAbort, { once: true });
       live.write(bytes);
+      options.onTransmit?.(serial, attempt + 1);
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), timeoutMs)));
       try {
-        const frame = await Promise.race([answer, timeout]);
-        if (frame === null) continue;
-        if (frame.command.code === COMMAND.DENY) {
-          throw new GatewayError('downlink-denied', `${deviceKey} denied request ${serial}`);
-        }
-        return frame;
+        const got = await Promise.race([answer, timeout]);
+        if (got === null) continue;
+        return { frame: got.frame, serial, transmissions: attempt + 1, answeredAt: got.at };
       } finally {
         clearTimeout(timer);
-        this.waiting.delete(key);
+        signal?.removeEventListener('abort', onAbort);
+        if (this.waiting.get(key) === waiter) this.waiting.delete(key);
       }
     }
     this.logger.warn({ msg: 'downlink unanswered', deviceKey, serial, attempts: retries + 1 });
@@ -110,9 +159,12 @@ export class DownlinkService {
     );
   }
 
-  /** A confirm, deny or response from a device: settles the request with its serial, if any. */
-  settle(deviceKey: string, frame: Frame): void {
-    this.waiting.get(`${deviceKey}#${frame.serial}`)?.resolve(frame);
+  /**
+   * A confirm, deny or response from a device: settles the request with its serial, if any.
+   * `at`: when the answer was read (GB/T 26875.3 receive time), for the requester's records.
+   */
+  settle(deviceKey: string, frame: Frame, at: ReceiveTime | null = null): void {
+    this.waiting.get(`${deviceKey}#${frame.serial}`)?.resolve({ frame, at });
   }
 
   stop(): void {

@@ -301,7 +301,7 @@ describe(FrameIngestService.name, () => {
       });
     });
 
-    it('a type-21 upload updates last_seen_at and publishes a heartbeat; other uploads are no heartbeat', async () => {
+    it('a type-21 upload updates last_seen_at and publishes a heartbeat at once; other uploads only past the presence interval', async () => {
       const gw = await res.gateway(ctx);
       const client = await res.client(gw);
       await sendAndConfirm(client, upload('921', 1, normalStateAdu()), 1);
@@ -333,7 +333,7 @@ describe(FrameIngestService.name, () => {
 
       client.end();
       const disconnected = await eventually(() => gw.log.presenceOf('uitd:922', 'disconnected')[0]);
-      expect(disconnected).toMatchObject({ reason: 'closed by peer', peer: client.peer });
+      expect(disconnected).toMatchObject({ reason: 'closed by peer', closedBy: 'peer', peer: client.peer });
       expect(disconnected.at > connected.at).toBe(true);
       expect(gw.downlinks.isConnected('uitd:922')).toBe(false);
     });
@@ -370,10 +370,78 @@ describe(FrameIngestService.name, () => {
 
       expect(await old.closesWithin(3000)).toBe(true);
       const disconnected = await eventually(() => gw.log.presenceOf('uitd:923', 'disconnected')[0]);
-      expect(disconnected).toMatchObject({ reason: 'replaced by a newer connection', peer: old.peer });
+      expect(disconnected).toMatchObject({
+        reason: 'replaced by a newer connection',
+        closedBy: 'replaced',
+        peer: old.peer,
+      });
       expect(gw.downlinks.isConnected('uitd:923')).toBe(true);
       await sendAndConfirm(fresh, upload('923', 3), 3);
       await expectNothingLost(ctx, 'uitd:923', [upload('923', 1), upload('923', 2), upload('923', 3)]);
+    });
+
+    it('says who closed the link: a reset by the device is the peer’s, a stopping gateway’s close is shutdown', async () => {
+      const gw = await res.gateway(ctx);
+      const reset = await res.client(gw);
+      await sendAndConfirm(reset, upload('924', 1), 1);
+      const staying = await res.client(gw);
+      await sendAndConfirm(staying, upload('925', 1), 1);
+
+      reset.socket.resetAndDestroy();
+      const lost = await eventually(() => gw.log.presenceOf('uitd:924', 'disconnected')[0]);
+      expect(lost).toMatchObject({ reason: 'reset', closedBy: 'peer' });
+
+      await gw.stop();
+      const [stopped] = gw.log.presenceOf('uitd:925', 'disconnected');
+      expect(stopped).toMatchObject({ reason: 'platform shutting down', closedBy: 'shutdown', peer: staying.peer });
+    });
+
+    it('counts every stored frame as a sign of life, at most one heartbeat per presence interval (CQC/SC 11002 4.4.2)', async () => {
+      const gw = await res.gateway(ctx, { env: { FIREIOT_PRESENCE_INTERVAL_S: '1' } });
+      const client = await res.client(gw);
+      // 20 uploads in a little more than a second, the first binding the connection (connected).
+      for (let n = 1; n <= 20; n++) {
+        await client.send(upload('926', n, normalStateAdu(n)));
+        if (n < 20) await delay(60);
+      }
+      await client.waitForCount((f) => f.command.code === 3, 20);
+      // A GB/T 26875.3 heartbeat afterwards is published at once: once it is there, so is every earlier decision.
+      await sendAndConfirm(client, upload('926', 21, uitdStateAdu()), 21);
+      const rows = await rawFrames(ctx, 'uitd:926');
+      const marker = rows.find((r) => r.serial === 21)?.received_at;
+      await eventually(() => gw.log.presenceOf('uitd:926', 'heartbeat').some((h) => h.at === marker));
+
+      const beats = gw.log.presenceOf('uitd:926', 'heartbeat').filter((h) => h.at !== marker);
+      expect(beats.length).toBeGreaterThanOrEqual(1);
+      expect(beats.length).toBeLessThanOrEqual(2);
+      expect(gw.log.presenceOf('uitd:926', 'connected')).toHaveLength(1);
+      // Each carries the receive time of the frame it stands for, a second or more after the last presence.
+      const times = rows.map((r) => r.received_at);
+      for (const beat of beats) expect(times).toContain(beat.at);
+      const connectedAt = gw.log.presenceOf('uitd:926', 'connected')[0]?.at ?? '';
+      expect(Date.parse(beats[0]?.at ?? '') - Date.parse(connectedAt)).toBeGreaterThanOrEqual(1000);
+    });
+
+    it('counts a device’s response (a patrol answer) as a sign of life too', async () => {
+      const gw = await res.gateway(ctx, { env: { FIREIOT_PRESENCE_INTERVAL_S: '1' } });
+      const client = await res.client(gw);
+      await sendAndConfirm(client, upload('927', 1), 1);
+      const connected = await eventually(() => gw.log.presenceOf('uitd:927', 'connected')[0]);
+
+      // A response (command 5) to nothing pending: stored all the same, and a sign of life once the interval is over.
+      await eventually(
+        async () => {
+          await client.send(frame({ serial: 500, source: '927', command: 5, adu: uitdStateAdu() }));
+          return gw.log.presenceOf('uitd:927', 'heartbeat')[0];
+        },
+        'a heartbeat from a response',
+        5000,
+        100,
+      );
+      const [beat] = gw.log.presenceOf('uitd:927', 'heartbeat');
+      expect(Date.parse(beat?.at ?? '') - Date.parse(connected.at)).toBeGreaterThanOrEqual(1000);
+      const responses = (await rawFrames(ctx, 'uitd:927')).filter((r) => r.command === 5);
+      expect(responses.map((r) => r.received_at)).toContain(beat?.at);
     });
   });
 });

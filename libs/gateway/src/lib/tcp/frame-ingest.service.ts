@@ -11,10 +11,11 @@ import {
   readFrameHeader,
   TimeLabelClock,
 } from '@fireiot/gb26875';
-import { DeviceRepository, PresenceRecorder, RawStore, StoredRow } from '@fireiot/storage';
+import { DeviceRecord, DeviceRepository, PresenceRecorder, RawStore, StoredRow } from '@fireiot/storage';
 import { DeviceConnection } from './device-connection';
 import { DownlinkService } from './downlink.service';
 import { isHeartbeat, laneOf } from './fire-alarm.lane';
+import { PatrolScheduler } from './patrol.scheduler';
 import { RetransmissionCache } from './retransmission.cache';
 
 export interface IngestStats {
@@ -31,6 +32,11 @@ export interface IngestStats {
 /** How long a connection's device registration is trusted before it is looked up again. */
 const REGISTRY_RECHECK_MS = 60_000;
 
+export interface FrameIngestOptions {
+  /** How long a connection's device registration is trusted before it is looked up again (default 60 s). */
+  readonly registryRecheckMs?: number;
+}
+
 /**
  * The GB/T 26875.3 ingestion use case, per frame the reader hands over:
  * - a valid upload (command 2) is stored raw, then confirmed (command 3, serial echoed,
@@ -41,6 +47,13 @@ const REGISTRY_RECHECK_MS = 60_000;
  *   quarantine with the reason and denied (command 6, §6.5.3); so is a frame carrying another
  *   device's address on a bound connection; unreadable bytes are quarantined under the peer.
  * Nothing is confirmed before it is durably stored (contract "Device side").
+ *
+ * Presence (CQC/SC 11002 4.4.2, the watchdog's input on `fireiot.device.presence.v1`): `connected`
+ * when a connection binds to a device; every stored frame of the device is a sign of life,
+ * published as `heartbeat` when the connection's last presence message is older than
+ * `config.watchdog.presenceIntervalMs` (GB/T 26875.3 heartbeats, type 21 / empty uploads, always).
+ * Bound connections are handed to the patrol scheduler (GB/T 26875.3 type 81), with their
+ * registry record; a changed record found by the periodic re-check re-reads the patrol period.
  */
 export class FrameIngestService {
   private readonly logger = new Logger(FrameIngestService.name);
@@ -57,6 +70,7 @@ export class FrameIngestService {
   };
   /** Our time labels for replies (UTC+8, GB/T 26875.3 §8.2.2). */
   private readonly clock = new TimeLabelClock();
+  private readonly registryRecheckMs: number;
 
   constructor(
     private readonly config: FireiotConfig,
@@ -65,8 +79,11 @@ export class FrameIngestService {
     private readonly presence: PresenceRecorder,
     private readonly bus: EventBus,
     private readonly downlinks: DownlinkService,
+    private readonly patrols: PatrolScheduler | null = null,
+    options: FrameIngestOptions = {},
   ) {
     this.retransmissions = new RetransmissionCache(config.gb26875.retransmitWindowMs);
+    this.registryRecheckMs = options.registryRecheckMs ?? REGISTRY_RECHECK_MS;
   }
 
   stats(): IngestStats {
@@ -83,7 +100,14 @@ export class FrameIngestService {
     const address = frame.source.value;
     const binding = conn.device === null;
     if (conn.device === null) {
-      conn.device = { deviceKey: `uitd:${address}`, address, deviceId: null, checkedAt: 0, lookup: null };
+      conn.device = {
+        deviceKey: `uitd:${address}`,
+        address,
+        deviceId: null,
+        record: null,
+        checkedAt: 0,
+        lookup: null,
+      };
     } else if (conn.device.address !== address) {
       await this.invalid(
         conn,
@@ -113,11 +137,14 @@ export class FrameIngestService {
       case COMMAND.DENY:
       case COMMAND.RESPONSE:
         // Patrol answers and other replies are records too (CQC/SC 11002 4.1.3): store, then settle.
-        if (await this.storeFrame(conn, bytes, frame, at)) this.downlinks.settle(device.deviceKey, frame);
+        if (await this.storeFrame(conn, bytes, frame, at)) {
+          this.downlinks.settle(device.deviceKey, frame, at);
+          await this.signOfLife(conn, at, false);
+        }
         return;
       default:
         // Control and request frames from a device: kept, not acted on.
-        await this.storeFrame(conn, bytes, frame, at);
+        if (await this.storeFrame(conn, bytes, frame, at)) await this.signOfLife(conn, at, false);
         return;
     }
   }
@@ -184,6 +211,7 @@ export class FrameIngestService {
       } finally {
         conn.frameSettled();
       }
+      await this.signOfLife(conn, at, false);
       return;
     }
     this.counters.uploads++;
@@ -202,6 +230,7 @@ export class FrameIngestService {
     }
     this.confirm(conn, bytes);
     await this.publish(device.deviceKey, device.deviceId, row, frame, at);
+    await this.signOfLife(conn, at, isHeartbeat(frame));
   }
 
   private async storeFrame(conn: DeviceConnection, bytes: Buffer, frame: Frame, at: ReceiveTime): Promise<boolean> {
@@ -255,15 +284,6 @@ export class FrameIngestService {
         gatewayId: this.config.gatewayId,
         frame,
       });
-      if (isHeartbeat(frame)) {
-        await this.bus.publish('fireiot.device.presence.v1', deviceKey, {
-          deviceKey,
-          deviceId,
-          event: 'heartbeat',
-          at: receivedAt,
-          gatewayId: this.config.gatewayId,
-        });
-      }
     } catch (error) {
       // The frame is stored and confirmed; it can be replayed from raw_frames by id.
       this.counters.publishFailures++;
@@ -271,16 +291,45 @@ export class FrameIngestService {
     }
   }
 
-  /** The connection's first frame names its device: route downlinks there, announce it. */
+  /**
+   * A stored frame of a bound connection is a sign of life (CQC/SC 11002 4.4.2): published as a
+   * presence `heartbeat` when the connection's last presence message is older than the presence
+   * interval, or at once when `always` (a GB/T 26875.3 heartbeat). Bounds the watchdog's input to
+   * one message per device and interval, whatever the device's traffic.
+   */
+  private async signOfLife(conn: DeviceConnection, at: ReceiveTime, always: boolean): Promise<void> {
+    const device = conn.device;
+    // A frame stored after its connection closed: 'disconnected' is (being) published, and must stay last.
+    if (!device || conn.socket.destroyed) return;
+    const ms = Number(at.monoNs / 1_000_000n);
+    if (!always && ms - conn.lastPresenceMs < this.config.watchdog.presenceIntervalMs) return;
+    conn.lastPresenceMs = Math.max(conn.lastPresenceMs, ms);
+    try {
+      await this.bus.publish('fireiot.device.presence.v1', device.deviceKey, {
+        deviceKey: device.deviceKey,
+        deviceId: device.deviceId,
+        event: 'heartbeat',
+        at: microsToIso(at.wallUs),
+        gatewayId: this.config.gatewayId,
+      });
+    } catch (error) {
+      this.counters.publishFailures++;
+      this.logger.warn({ msg: 'presence not published', deviceKey: device.deviceKey, error: String(error) });
+    }
+  }
+
+  /** The connection's first frame names its device: route downlinks there, announce it, patrol it. */
   private bind(conn: DeviceConnection, at: ReceiveTime): void {
     const device = conn.device;
     if (!device) return;
+    conn.lastPresenceMs = Number(at.monoNs / 1_000_000n);
     // A connection closed while its registry lookup ran must not become the device's downlink route
     // (its disconnection was announced after this connection, see Gb26875Server.closed).
     if (!conn.socket.destroyed) {
       const previous = this.downlinks.attach(device.deviceKey, conn);
       // The device reconnected while its old connection looked alive (NAT, half-open): the newer wins.
-      previous?.close('replaced by a newer connection');
+      previous?.close('replaced by a newer connection', 'replaced');
+      this.patrols?.add(conn);
     }
     this.logger.debug({
       msg: 'device connected',
@@ -311,7 +360,7 @@ export class FrameIngestService {
     if (device.lookup) return device.lookup;
     const now = performance.now();
     const first = device.checkedAt === 0;
-    if (!first && now - device.checkedAt < REGISTRY_RECHECK_MS) return null;
+    if (!first && now - device.checkedAt < this.registryRecheckMs) return null;
     device.checkedAt = now;
     const lookup = this.devices
       .findByKey(device.deviceKey)
@@ -323,7 +372,11 @@ export class FrameIngestService {
             peer: conn.peer,
           });
         }
+        const changed = !sameRecord(device.record, known);
         device.deviceId = known?.id ?? null;
+        device.record = known;
+        // A bound connection whose record changed (registered, profile edited): patrols follow it.
+        if (!first && changed) this.patrols?.update(conn);
       })
       .catch((error: unknown) => {
         device.checkedAt = 0;
@@ -336,4 +389,17 @@ export class FrameIngestService {
     device.lookup = lookup;
     return lookup;
   }
+}
+
+/** The fields of a registry record the gateway acts on. */
+function sameRecord(a: DeviceRecord | null, b: DeviceRecord | null): boolean {
+  if (a === null || b === null) return a === b;
+  return (
+    a.id === b.id &&
+    a.kind === b.kind &&
+    a.power === b.power &&
+    a.heartbeatS === b.heartbeatS &&
+    a.silenceThresholdS === b.silenceThresholdS &&
+    a.patrolPeriodS === b.patrolPeriodS
+  );
 }

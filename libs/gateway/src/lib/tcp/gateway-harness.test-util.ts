@@ -10,14 +10,16 @@ import {
   ChainVerifier,
   createAppPool,
   DeviceRepository,
+  PatrolRecorder,
   PresenceRecorder,
   RawStore,
 } from '@fireiot/storage';
 import { startTestDatabase, TestDatabase } from '@fireiot/storage/testing';
 import { Pool } from 'pg';
 import { DownlinkService } from './downlink.service';
-import { FrameIngestService } from './frame-ingest.service';
+import { FrameIngestOptions, FrameIngestService } from './frame-ingest.service';
 import { Gb26875Server, Gb26875ServerOptions } from './gb26875.server';
+import { PatrolScheduler, PatrolSchedulerOptions } from './patrol.scheduler';
 
 /*
  * The TCP gateway's integration harness: the real server, ingest and downlink services over a
@@ -235,10 +237,16 @@ export async function expectNothingLost(ctx: GatewayDatabase, deviceKey: string,
 // The gateway
 
 export interface GatewayOptions {
-  /** Environment overrides for `loadConfig` (FIREIOT_GB26875_*). */
+  /** Environment overrides for `loadConfig` (FIREIOT_GB26875_*, FIREIOT_PATROL_*, FIREIOT_PRESENCE_INTERVAL_S). */
   readonly env?: Readonly<Record<string, string>>;
   /** Server options; the harness shortens the sweep and resync timers by default. */
   readonly server?: Gb26875ServerOptions;
+  /**
+   * Patrols (GB/T 26875.3 type 81): off unless asked for, so that the other specs' devices never
+   * receive a query they do not expect. Periods come from the devices' records (patrol_period_s).
+   */
+  readonly patrols?: boolean | PatrolSchedulerOptions;
+  readonly ingest?: FrameIngestOptions;
 }
 
 /** Everything the gateway published on the bus, by topic. */
@@ -275,6 +283,8 @@ export interface TestGateway {
   readonly downlinks: DownlinkService;
   readonly devices: DeviceRepository;
   readonly presence: PresenceRecorder;
+  /** Null unless the gateway was started with `patrols`. */
+  readonly patrols: PatrolScheduler | null;
   readonly bus: InProcessBus;
   readonly log: BusLog;
   /** Idempotent: graceful server stop, presence flush, bus close (the shared store stays open). */
@@ -294,12 +304,25 @@ export async function startGateway(ctx: GatewayDatabase, options: GatewayOptions
   const devices = new DeviceRepository(ctx.pool);
   const presence = new PresenceRecorder(ctx.pool, 60_000);
   const downlinks = new DownlinkService();
-  const ingest = new FrameIngestService(config, ctx.store, devices, presence, bus, downlinks);
-  const server = new Gb26875Server(config, ingest, downlinks, ctx.store, bus, {
-    sweepIntervalMs: 20,
-    resyncAfterMs: 200,
-    ...options.server,
-  });
+  const patrols = options.patrols
+    ? new PatrolScheduler(
+        config,
+        downlinks,
+        new PatrolRecorder(ctx.pool, { intervalMs: 20 }),
+        bus,
+        options.patrols === true ? {} : options.patrols,
+      )
+    : null;
+  const ingest = new FrameIngestService(config, ctx.store, devices, presence, bus, downlinks, patrols, options.ingest);
+  const server = new Gb26875Server(
+    config,
+    ingest,
+    downlinks,
+    ctx.store,
+    bus,
+    { sweepIntervalMs: 20, resyncAfterMs: 200, ...options.server },
+    patrols,
+  );
   const port = await server.listen(0, '127.0.0.1');
   let stopped: Promise<void> | null = null;
   return {
@@ -310,6 +333,7 @@ export async function startGateway(ctx: GatewayDatabase, options: GatewayOptions
     downlinks,
     devices,
     presence,
+    patrols,
     bus,
     log,
     stop() {
@@ -347,6 +371,7 @@ export class RawClient {
   private isClosed = false;
   private readonly reader: FrameReader;
   private readonly listeners = new Set<() => void>();
+  private readonly replyListeners: ((reply: Reply) => void)[] = [];
 
   /** `ip:port` as the gateway sees this client (the `peer` of its rows), fixed at connect. */
   peer = '';
@@ -356,7 +381,9 @@ export class RawClient {
       frame: (bytes) => {
         const copy = Buffer.from(bytes);
         const decoded = decodeFrame(copy);
-        this.replies.push({ bytes: copy, frame: decoded.ok ? decoded.frame : null, at: performance.now() });
+        const reply = { bytes: copy, frame: decoded.ok ? decoded.frame : null, at: performance.now() };
+        this.replies.push(reply);
+        for (const listener of this.replyListeners) listener(reply);
       },
       invalid: (bytes) => this.junk.push(Buffer.from(bytes)),
       garbage: (bytes) => this.junk.push(Buffer.from(bytes)),
@@ -391,6 +418,11 @@ export class RawClient {
 
   get isOpen(): boolean {
     return !this.isClosed;
+  }
+
+  /** Calls `listener` with every frame from the gateway from now on, as it arrives. */
+  onReply(listener: (reply: Reply) => void): void {
+    this.replyListeners.push(listener);
   }
 
   /** Writes bytes; resolves once they are handed to the kernel. */
@@ -495,6 +527,29 @@ export class Resources {
     for (const client of this.clients.splice(0)) client.destroy();
     for (const gateway of this.gateways.splice(0)) await gateway.stop();
   }
+}
+
+/** A patrol query (GB/T 26875.3 command 4, type 81) from the gateway. */
+export function isPatrol(f: Frame): boolean {
+  return f.command.code === 4 && f.adu?.type.code === 81;
+}
+
+/**
+ * Makes the client answer every patrol query as a UITD does: a response (command 5) with the
+ * query's serial, carrying its running state (type 21).
+ */
+export function answerPatrols(client: RawClient, address: string): void {
+  client.onReply(({ frame: query }) => {
+    if (!query || !isPatrol(query)) return;
+    const response = frame({
+      serial: query.serial,
+      source: address,
+      destination: query.source.value,
+      command: 5,
+      adu: uitdStateAdu(),
+    });
+    client.send(response).catch(() => undefined); // a closed socket: the spec sees the patrol aborted
+  });
 }
 
 /** Sends `bytes` and waits for the confirm (command 3) of `serial`. */

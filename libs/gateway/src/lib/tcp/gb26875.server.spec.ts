@@ -144,7 +144,7 @@ describe(Gb26875Server.name, () => {
     expect(after).toBeGreaterThanOrEqual(950);
     expect(await silent.closesWithin(1000)).toBe(true);
     const disconnected = await eventually(() => gw.log.presenceOf('uitd:4040', 'disconnected')[0]);
-    expect(disconnected.reason).toBe('idle timeout');
+    expect(disconnected).toMatchObject({ reason: 'idle timeout', closedBy: 'platform' });
     expect(gw.server.stats().closedIdle).toBe(2);
     await expectNothingLost(ctx, 'uitd:4040', [sent]);
   });

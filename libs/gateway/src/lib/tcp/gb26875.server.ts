@@ -4,9 +4,10 @@ import { EventBus } from '@fireiot/bus';
 import { FireiotConfig } from '@fireiot/config';
 import { microsToIso, ReceiveClock, ReceiveTime } from '@fireiot/events';
 import { RawStore } from '@fireiot/storage';
-import { ConnectionHandler, DeviceConnection } from './device-connection';
+import { CloseCause, ConnectionHandler, DeviceConnection } from './device-connection';
 import { DownlinkService } from './downlink.service';
 import { FrameIngestService } from './frame-ingest.service';
+import { PatrolScheduler } from './patrol.scheduler';
 
 export interface Gb26875ServerOptions {
   /** Quiet time after which a partial frame held behind junk is given up (FrameReader.resync). */
@@ -37,6 +38,7 @@ export interface Gb26875ServerStats {
  * (a cap on connections, a connect rate per source IP, an idle timeout, a bound on a partial
  * frame's life), hands frames to `FrameIngestService`, and pauses sockets while storage lags.
  * Nothing a peer sends can throw out of here: each connection's failures stay its own.
+ * The patrol scheduler (GB/T 26875.3 type 81), if given, runs while the server listens.
  */
 export class Gb26875Server implements ConnectionHandler {
   private readonly logger = new Logger(Gb26875Server.name);
@@ -58,6 +60,7 @@ export class Gb26875Server implements ConnectionHandler {
     private readonly store: RawStore,
     private readonly bus: EventBus,
     options: Gb26875ServerOptions = {},
+    private readonly patrols: PatrolScheduler | null = null,
   ) {
     this.options = {
       resyncAfterMs: options.resyncAfterMs ?? 500,
@@ -82,6 +85,7 @@ export class Gb26875Server implements ConnectionHandler {
     });
     this.sweepTimer = setInterval(() => this.sweep(), this.options.sweepIntervalMs);
     this.sweepTimer.unref();
+    this.patrols?.start();
     const address = this.server.address();
     const bound = typeof address === 'object' && address ? address.port : port;
     this.logger.log({ msg: 'GB/T 26875.3 gateway listening', host, port: bound });
@@ -101,17 +105,20 @@ export class Gb26875Server implements ConnectionHandler {
 
   /**
    * Graceful stop: refuse new connections, stop reading, let every frame already read be stored
-   * and confirmed, then close the sockets.
+   * and confirmed (patrol answers among them), stop patrolling (patrols in flight: aborted,
+   * recorded), then close the sockets.
    */
   async stop(): Promise<void> {
     this.stopping = true;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.patrols?.quiesce();
     // A reason of its own: a frame settling later must not resume the socket ('in-flight').
     for (const conn of this.connections) conn.pause('shutdown');
     await this.settle();
+    await this.patrols?.stop();
     this.downlinks.stop();
-    for (const conn of this.connections) conn.close('platform shutting down');
+    for (const conn of this.connections) conn.close('platform shutting down', 'shutdown');
     const deadline = Date.now() + 3000;
     while (this.connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     for (const conn of this.connections) conn.socket.destroy();
@@ -137,12 +144,14 @@ export class Gb26875Server implements ConnectionHandler {
     this.track(this.ingest.garbage(conn, kept, seen, at));
   }
 
-  closed(conn: DeviceConnection, reason: string): void {
+  closed(conn: DeviceConnection, cause: CloseCause): void {
     this.connections.delete(conn);
     const device = conn.device;
     if (!device) return;
     this.downlinks.detach(device.deviceKey, conn);
-    this.logger.log({ msg: 'device disconnected', deviceKey: device.deviceKey, peer: conn.peer, reason });
+    this.patrols?.remove(conn);
+    const { reason, closedBy } = cause;
+    this.logger.log({ msg: 'device disconnected', deviceKey: device.deviceKey, peer: conn.peer, reason, closedBy });
     const at = microsToIso(this.clock.now().wallUs);
     // A connection that closes while its first registry lookup runs is announced (connected) when
     // the lookup returns: its disconnection follows that, never precedes it. (The lookup never rejects.)
@@ -156,6 +165,7 @@ export class Gb26875Server implements ConnectionHandler {
             at,
             gatewayId: this.config.gatewayId,
             reason,
+            closedBy,
             peer: conn.peer,
           }),
         )
@@ -215,7 +225,7 @@ export class Gb26875Server implements ConnectionHandler {
       const quiet = now - conn.lastDataAt;
       if (quiet > idle && !conn.paused) {
         this.counters.closedIdle++;
-        conn.close('idle timeout');
+        conn.close('idle timeout', 'platform');
       } else if (
         // While we do not read a socket, the rest of its partial frame may be waiting unread.
         !conn.paused &&
