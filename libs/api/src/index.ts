@@ -10,3 +10,4 @@ export * from './lib/http/zod-validation.pipe';
 export * from './lib/units/channel.conformity';
 export * from './lib/units/units.service';
 export * from './lib/alerts/alerts-api.module';
+export * from './lib/shields/shields-api.module';

@@ -4,4 +4,3 @@ export * from './lib/pipeline.module';
 export * from './lib/pipeline.runner';
 export * from './lib/processing.watermark';
 export * from './lib/raw-replay.repository';
-export * from './lib/shield.registry';

@@ -39,6 +39,16 @@ export interface UitdTuning {
   /** GB/T 26875.3 §6.5 confirm timeout before retransmitting (default 5 s). */
   readonly confirmTimeoutMs?: number;
   readonly retries?: number;
+  /** Device profile overrides sent when provisioning (CQC/SC 11002 4.4.2). */
+  readonly profile?: Readonly<Record<string, number>>;
+  /** Type-21 heartbeats (default: none within a test). */
+  readonly heartbeatIntervalMs?: number;
+  /** A heartbeat as soon as connected, so the gateway knows the device at once (default false). */
+  readonly heartbeatOnConnect?: boolean;
+  /** Answer patrol queries (type 81); default true. */
+  readonly answerPatrols?: boolean;
+  /** Reconnect after the platform closes the connection (default: the simulator's). */
+  readonly reconnectDelayMs?: number;
 }
 
 export interface ProvisionedUnit {
@@ -102,7 +112,7 @@ export class AlertingHarness {
   }
 
   async http<T = Record<string, unknown>>(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'PUT',
     path: string,
     body?: unknown,
     token: string | null = this.adminToken,
@@ -172,6 +182,7 @@ export class AlertingHarness {
       kind: 'uitd',
       address: String(address),
       power: 'mains',
+      ...(tuning.profile ? { profile: tuning.profile } : {}),
     });
     expectCreated(res, 'device');
     return this.connectUitd(address, tuning);
@@ -189,10 +200,12 @@ export class AlertingHarness {
       port,
       host: '127.0.0.1',
       address,
-      heartbeatIntervalMs: 3_600_000,
-      heartbeatOnConnect: false,
+      heartbeatIntervalMs: tuning.heartbeatIntervalMs ?? 3_600_000,
+      heartbeatOnConnect: tuning.heartbeatOnConnect ?? false,
       confirmTimeoutMs: tuning.confirmTimeoutMs ?? 5_000,
       ...(tuning.retries === undefined ? {} : { retries: tuning.retries }),
+      ...(tuning.answerPatrols === undefined ? {} : { answerPatrols: tuning.answerPatrols }),
+      ...(tuning.reconnectDelayMs === undefined ? {} : { reconnectDelayMs: tuning.reconnectDelayMs }),
     });
     await device.connect();
     this.devices.push(device);
@@ -322,10 +335,10 @@ export class AlertingHarness {
     );
   }
 
-  /** Stops the platform only (a restart follows). */
-  async stopPlatform(): Promise<void> {
+  /** Stops the platform only (a restart follows); `keepDevices`: simulated UITDs stay up and reconnect. */
+  async stopPlatform(options: { keepDevices?: boolean } = {}): Promise<void> {
     for (const c of this.clients.splice(0)) c.close();
-    for (const d of this.devices.splice(0)) await d.close(0).catch(() => undefined);
+    if (!options.keepDevices) for (const d of this.devices.splice(0)) await d.close(0).catch(() => undefined);
     for (const m of this.sensors.splice(0)) await m.endAsync(true).catch(() => undefined);
     await this.platform.stop();
   }
@@ -375,6 +388,8 @@ export interface AlertView {
   readonly restores: string | null;
   readonly suppressed: string | null;
   readonly repeats: number;
+  readonly detail: Readonly<Record<string, unknown>>;
+  readonly closedAt: string | null;
   readonly attempts: readonly AttemptView[];
   readonly events: readonly { type: string; at: string; actor: string | null; note: string | null }[];
 }

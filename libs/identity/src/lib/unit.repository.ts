@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AlertKind } from '@fireiot/alerting';
+import type { ProfileOverrides } from '@fireiot/events';
 import { Pool } from 'pg';
 import { IdentityError } from './identity.error';
 import { IDENTITY_POOL } from './identity.tokens';
@@ -59,6 +60,24 @@ export interface NewDevice {
   readonly power: DevicePower;
   /** Collectors: scrypt hash of the MQTT password; null for UITDs. */
   readonly mqttSecret: string | null;
+  /** Profile overrides (CQC/SC 11002 4.4.2); omitted/null = the defaults for kind and power. */
+  readonly profile?: ProfileOverrides;
+  readonly description?: string | null;
+}
+
+/** The device's last link event (`device_link_events`): lost, or restored, and why. */
+export interface DeviceLinkState {
+  readonly event: 'lost' | 'restored';
+  readonly cause: 'disconnected' | 'silence' | 'patrol-missed' | 'heard';
+  readonly at: Date;
+}
+
+/** The device's last patrol (`patrol_records`), at its latest status. */
+export interface DevicePatrol {
+  readonly patrolId: string;
+  readonly status: 'sent' | 'answered' | 'missed' | 'aborted';
+  readonly at: Date;
+  readonly sentAt: Date | null;
 }
 
 /** A provisioned device with its unit and last sign of life. */
@@ -74,6 +93,12 @@ export interface DeviceDetail {
   /** From `device_presence` (heartbeats and every frame); null if never seen. */
   readonly lastSeenAt: Date | null;
   readonly lastPeer: string | null;
+  readonly description: string | null;
+  readonly profile: ProfileOverrides;
+  readonly link: DeviceLinkState | null;
+  readonly lastPatrol: DevicePatrol | null;
+  /** Shields in force on the device or its parts (4.4.4). */
+  readonly activeShields: number;
 }
 
 interface UnitRow {
@@ -107,17 +132,41 @@ interface DeviceRow {
   has_mqtt_secret: boolean;
   last_seen_at: Date | null;
   last_peer: string | null;
+  description: string | null;
+  heartbeat_s: number | null;
+  silence_threshold_s: number | null;
+  patrol_period_s: number | null;
+  link_event: DeviceLinkState['event'] | null;
+  link_cause: DeviceLinkState['cause'] | null;
+  link_at: Date | null;
+  patrol_id: string | null;
+  patrol_status: DevicePatrol['status'] | null;
+  patrol_at: Date | null;
+  patrol_sent_at: Date | null;
+  active_shields: number;
 }
 
 const UNIT_SELECT = `SELECT u.id, u.name, u.monitoring_scope, u.fault_policy, u.escalate_after_s, u.created_at,
     (SELECT count(*) FROM users p WHERE p.unit_id = u.id)::int AS user_count
   FROM units u`;
 
+// With the device's last link event (watchdog) and its last patrol at its latest status.
 const DEVICE_SELECT = `SELECT d.id, d.device_key, d.kind, d.power, d.unit_id, u.name AS unit_name, d.created_at,
-    d.mqtt_secret IS NOT NULL AS has_mqtt_secret, p.last_seen_at, p.last_peer
+    d.mqtt_secret IS NOT NULL AS has_mqtt_secret, p.last_seen_at, p.last_peer, d.description,
+    d.heartbeat_s, d.silence_threshold_s, d.patrol_period_s,
+    l.event AS link_event, l.cause AS link_cause, l.observable_at AS link_at,
+    pr.patrol_id, pr.status AS patrol_status, pr.at AS patrol_at,
+    (SELECT s.at FROM patrol_records s WHERE s.patrol_id = pr.patrol_id AND s.status = 'sent') AS patrol_sent_at,
+    (SELECT count(*) FROM shield_events sh WHERE sh.device_id = d.id AND sh.event = 'shielded' AND sh.expires_at > now()
+       AND NOT EXISTS (SELECT 1 FROM shield_events x WHERE x.shield_id = sh.shield_id AND x.event = 'lifted'))::int
+      AS active_shields
   FROM devices d
   LEFT JOIN units u ON u.id = d.unit_id
-  LEFT JOIN device_presence p ON p.device_key = d.device_key`;
+  LEFT JOIN device_presence p ON p.device_key = d.device_key
+  LEFT JOIN LATERAL (SELECT e.event, e.cause, e.observable_at FROM device_link_events e
+                     WHERE e.device_key = d.device_key ORDER BY e.id DESC LIMIT 1) l ON true
+  LEFT JOIN LATERAL (SELECT r.patrol_id, r.status, r.at FROM patrol_records r
+                     WHERE r.device_key = d.device_key ORDER BY r.at DESC, r.id DESC LIMIT 1) pr ON true`;
 
 function toUnit(row: UnitRow): UnitRecord {
   return {
@@ -155,6 +204,21 @@ function toDevice(row: DeviceRow): DeviceDetail {
     hasMqttSecret: row.has_mqtt_secret,
     lastSeenAt: row.last_seen_at,
     lastPeer: row.last_peer,
+    description: row.description,
+    profile: {
+      heartbeatS: row.heartbeat_s,
+      silenceThresholdS: row.silence_threshold_s,
+      patrolPeriodS: row.patrol_period_s,
+    },
+    link:
+      row.link_event !== null && row.link_cause !== null && row.link_at !== null
+        ? { event: row.link_event, cause: row.link_cause, at: row.link_at }
+        : null,
+    lastPatrol:
+      row.patrol_id !== null && row.patrol_status !== null && row.patrol_at !== null
+        ? { patrolId: row.patrol_id, status: row.patrol_status, at: row.patrol_at, sentAt: row.patrol_sent_at }
+        : null,
+    activeShields: row.active_shields,
   };
 }
 
@@ -240,9 +304,20 @@ export class UnitRepository {
    */
   async createDevice(device: NewDevice): Promise<string> {
     const result = await this.pool.query<{ id: string }>(
-      `INSERT INTO devices (device_key, kind, power, unit_id, mqtt_secret) VALUES ($1, $2, $3, $4, $5)
+      `INSERT INTO devices (device_key, kind, power, unit_id, mqtt_secret, heartbeat_s, silence_threshold_s,
+         patrol_period_s, description) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (device_key) DO NOTHING RETURNING id`,
-      [device.deviceKey, device.kind, device.power, device.unitId, device.mqttSecret],
+      [
+        device.deviceKey,
+        device.kind,
+        device.power,
+        device.unitId,
+        device.mqttSecret,
+        device.profile?.heartbeatS ?? null,
+        device.profile?.silenceThresholdS ?? null,
+        device.profile?.patrolPeriodS ?? null,
+        device.description ?? null,
+      ],
     );
     if (result.rows.length === 0) {
       throw new IdentityError('device-exists', `a device ${device.deviceKey} is registered already`);
@@ -254,6 +329,15 @@ export class UnitRepository {
     const result = await this.pool.query<DeviceRow>(`${DEVICE_SELECT} WHERE d.id = $1`, [id]);
     const row = result.rows[0];
     return row ? toDevice(row) : null;
+  }
+
+  /** Sets the profile overrides (null = back to the default); false if there is no such device. */
+  async updateProfile(id: string, profile: ProfileOverrides): Promise<boolean> {
+    const result = await this.pool.query(
+      `UPDATE devices SET heartbeat_s = $2, silence_threshold_s = $3, patrol_period_s = $4 WHERE id = $1`,
+      [id, profile.heartbeatS ?? null, profile.silenceThresholdS ?? null, profile.patrolPeriodS ?? null],
+    );
+    return (result.rowCount ?? 0) > 0;
   }
 
   /** Every device, or only those of `onlyUnitId`. */

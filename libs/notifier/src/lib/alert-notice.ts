@@ -14,5 +14,6 @@ export function toNotice(alert: AlertRaised): AlertNotice {
     title: alert.title,
     location: alert.location,
     receivedAt: alert.receivedAt,
+    restores: alert.restores,
   };
 }

@@ -24,6 +24,8 @@ export interface AlertNotice {
   readonly location: string | null;
   /** When the gateway read the data (ISO 8601 UTC, µs). */
   readonly receivedAt: string;
+  /** For `restored`: the alert whose condition cleared (the app closes it). */
+  readonly restores: string | null;
 }
 
 /** One send of one alert to one person on one provider channel. */

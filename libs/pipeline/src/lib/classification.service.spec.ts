@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { InProcessBus } from '@fireiot/bus';
+import { ShieldRegistry } from '@fireiot/alerting';
 import { AlertRaised, FrameJson, frameJsonSchema, FrameReceived, isoToMicros, microsToIso } from '@fireiot/events';
 import { AlertRepository, UnitDirectory } from '@fireiot/evidence';
 import { decodeFrame, encodeFrame } from '@fireiot/gb26875';
@@ -8,7 +9,6 @@ import { startTestDatabase, TestDatabase } from '@fireiot/storage/testing';
 import { eventually, freePort } from '@fireiot/testing';
 import { Pool } from 'pg';
 import { ClassificationService } from './classification.service';
-import { ShieldRegistry } from './shield.registry';
 
 jest.setTimeout(120_000);
 
@@ -159,7 +159,12 @@ describe(ClassificationService.name, () => {
 
     it('records, without sending, the alerts of a shielded device (4.4.4), out of scope (4.3.4) or unprovisioned', async () => {
       const shielded = await provision();
-      shields.shield(shielded.deviceKey, null, Date.now() + 60_000);
+      shields.set({
+        shieldId: 'test-shield',
+        deviceKey: shielded.deviceKey,
+        subject: null,
+        until: Date.now() + 60_000,
+      });
       const outOfScope = await provision(['fire-alarm']);
       const unknown = `uitd:${Math.floor(Math.random() * 1e12)}`;
       await service.onFrame(message(shielded.deviceKey, shielded.deviceId, componentFrame(['fire-alarm'])));

@@ -7,13 +7,13 @@ import {
   effectiveRules,
   NewAlert,
   Observation,
+  ShieldRegistry,
 } from '@fireiot/alerting';
 import { EVENT_BUS, EventBus } from '@fireiot/bus';
 import { AlertLifecycle, FrameReceived, microsToIso, ReceiveClock, SensorEvent } from '@fireiot/events';
 import { AlertRepository, alertFromRow, AlertRow, Suppression, UnitDirectory } from '@fireiot/evidence';
 import { observationsOfFrame, observationsOfSensor } from './observation.mapper';
 import { ProcessingWatermark } from './processing.watermark';
-import { ShieldRegistry } from './shield.registry';
 
 export interface ClassificationStats {
   observations: number;

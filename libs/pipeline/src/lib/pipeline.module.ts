@@ -4,20 +4,18 @@ import { Pool } from 'pg';
 import { ClassificationService } from './classification.service';
 import { PipelineRunner } from './pipeline.runner';
 import { RawReplayRepository } from './raw-replay.repository';
-import { ShieldRegistry } from './shield.registry';
 
 /**
  * The classification pipeline (CQC/SC 11002 4.3.1, 4.3.2). Needs the global `APP_POOL`
- * (StorageModule), `EVENT_BUS` (BusModule) and EvidenceModule; `PipelineRunner.start()` is called by the
+ * (StorageModule), `EVENT_BUS` (BusModule) and EvidenceModule (which holds the shields in force); `PipelineRunner.start()` is called by the
  * platform's lifecycle after storage and before the gateway accepts devices.
  */
 @Module({
   providers: [
     { provide: RawReplayRepository, inject: [APP_POOL], useFactory: (pool: Pool) => new RawReplayRepository(pool) },
-    ShieldRegistry,
     ClassificationService,
     PipelineRunner,
   ],
-  exports: [PipelineRunner, ClassificationService, ShieldRegistry],
+  exports: [PipelineRunner, ClassificationService],
 })
 export class PipelineModule {}

@@ -13,6 +13,11 @@ import { Pool } from 'pg';
 export interface LifecycleParticipant {
   readonly name: string;
   start(): Promise<unknown>;
+  /**
+   * Called first when the platform begins to stop, before the listeners close: stop drawing
+   * conclusions from input that is about to end (the watchdog stops declaring devices silent).
+   */
+  quiesce?(): void;
   stop(): Promise<void>;
 }
 export const LIFECYCLE_PARTICIPANTS = Symbol('LIFECYCLE_PARTICIPANTS');
@@ -73,6 +78,7 @@ export class PlatformLifecycle {
         this.logger.error({ msg: 'shutdown step failed', step: name, error: String(error) });
       }
     };
+    for (const participant of this.participants) participant.quiesce?.();
     await step('gateway', async () => this.gateway?.stop());
     await step('mqtt', async () => this.mqtt?.stop());
     await step('raw store', () => this.store.close());

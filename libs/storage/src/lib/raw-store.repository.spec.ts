@@ -47,7 +47,11 @@ describe(RawStore.name, () => {
 
   it('detects the partitioning mode at start-up (native here: no TimescaleDB)', () => {
     expect(db.migration.partitioning).toBe('native');
-    expect(db.migration.applied).toEqual(['1763780000000_raw-storage', '1763790000000_alerting']);
+    expect(db.migration.applied).toEqual([
+      '1763780000000_raw-storage',
+      '1763790000000_alerting',
+      '1763800000000_watchdog',
+    ]);
   });
 
   it('stores rows in group commits, each promise resolving after its row is visible', async () => {

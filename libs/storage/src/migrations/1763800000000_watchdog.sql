@@ -6,7 +6,7 @@
 -- capacity samples and operator alerts are rows added over time; current state is derived.
 
 -- Device profiles (4.4.2). Null = the default for the device's kind and power source
--- (libs/watchdog-domain: heartbeat 60 s, silence 90 s, patrol 30 min for UITDs and mains
+-- (libs/events/src/lib/device-profile.ts: heartbeat 60 s, silence 90 s, patrol 30 min for UITDs and mains
 -- collectors; 24 h reporting + 1 h grace for battery collectors).
 ALTER TABLE devices
   ADD COLUMN heartbeat_s integer CHECK (heartbeat_s BETWEEN 1 AND 86400),

@@ -7,9 +7,25 @@ export const MAX_UITD_ADDRESS = (1n << 48n) - 1n;
 /** The gateway's MQTT device-id grammar (docs/mqtt.md): the device's MQTT username and client id. */
 export const MQTT_DEVICE_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
+const seconds = z.number().int('whole seconds').positive('more than 0 seconds');
+
+/**
+ * A device profile's overrides (CQC/SC 11002 4.4.2); absent or null = the default for the
+ * device's kind and power source. The whole profile is then checked against 4.4.2's limits.
+ */
+export const profileSchema = z.strictObject({
+  heartbeatS: seconds.max(86_400).nullable().optional(),
+  silenceThresholdS: seconds.max(90_000).nullable().optional(),
+  patrolPeriodS: seconds.max(86_400).nullable().optional(),
+});
+export type ProfileBody = z.infer<typeof profileSchema>;
+
 const common = {
   unitId: z.string().regex(UUID_PATTERN, 'a unit id (UUID)'),
   power: z.enum(['mains', 'battery']),
+  profile: profileSchema.optional(),
+  /** Where the device is ("B1 fire control room"). */
+  description: z.string().trim().min(1).max(200).optional(),
 };
 
 /**

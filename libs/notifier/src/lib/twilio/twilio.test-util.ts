@@ -34,6 +34,7 @@ export function notice(overrides: Partial<AlertNotice> = {}): AlertNotice {
     title: '火警 Fire alarm: 烟感 smoke detector 1-131082',
     location: '3号楼 厨房',
     receivedAt: '2024-05-01T10:03:04.123456Z',
+    restores: null,
     ...overrides,
   };
 }

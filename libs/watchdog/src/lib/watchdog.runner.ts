@@ -1,0 +1,51 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EVENT_BUS, EventBus } from '@fireiot/bus';
+import { FIREIOT_CONFIG, FireiotConfig } from '@fireiot/config';
+import { WatchdogService } from './watchdog.service';
+
+/**
+ * Runs the watchdog: rebuild from storage (restart rule), then consume presence, device changes
+ * and shields, and look at the deadlines every `FIREIOT_WATCHDOG_TICK_MS`.
+ *
+ * Ownership: every presence message of a device goes to one consumer of the `watchdog` group
+ * (messages are keyed by device). With the in-process bus that is this process, which owns every
+ * device; with Kafka, one alerting replica runs the watchdog (docs/watchdog.md).
+ */
+@Injectable()
+export class WatchdogRunner {
+  private readonly logger = new Logger(WatchdogRunner.name);
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    @Inject(EVENT_BUS) private readonly bus: EventBus,
+    @Inject(FIREIOT_CONFIG) private readonly config: FireiotConfig,
+    private readonly watchdog: WatchdogService,
+  ) {}
+
+  async start(): Promise<void> {
+    const loaded = await this.watchdog.load(Date.now());
+    this.logger.log({ msg: 'watchdog ready', ...loaded });
+    const w = this.watchdog;
+    await this.bus.subscribe('fireiot.device.presence.v1', 'watchdog', (m) => w.onPresence(m));
+    await this.bus.subscribe('fireiot.devices.changed.v1', 'watchdog', (m) => w.onDeviceChanged(m));
+    await this.bus.subscribe('fireiot.shields.v1', 'watchdog', async (m) => w.onShield(m));
+    this.timer = setInterval(() => w.tick(Date.now()), this.config.watchdog.tickMs);
+    this.timer.unref();
+  }
+
+  /**
+   * The platform begins to stop: its listeners are about to close, so silence from now on says
+   * nothing about the devices; no more deadlines are looked at. (Closes by the platform itself
+   * are marked `shutdown` by the gateway and ignored.)
+   */
+  quiesce(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** After the bus stopped delivering: every loss found is stored (and handed to the bus if it still takes it). */
+  async stop(): Promise<void> {
+    this.quiesce();
+    await this.watchdog.flush();
+  }
+}
