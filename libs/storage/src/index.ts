@@ -4,6 +4,8 @@ export * from './lib/device.repository';
 export * from './lib/embedded-postgres.server';
 export * from './lib/hash.chain';
 export * from './lib/migration.runner';
+export * from './lib/operator-alert.repository';
+export * from './lib/patrol.recorder';
 export * from './lib/raw-store.repository';
 export * from './lib/storage.error';
 export * from './lib/storage.module';

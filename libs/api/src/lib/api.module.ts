@@ -7,6 +7,8 @@ import { BearerAuthGuard } from './auth/bearer-auth.guard';
 import { DevicesController } from './devices/devices.controller';
 import { DevicesService } from './devices/devices.service';
 import { IdentityErrorFilter } from './http/identity-error.filter';
+import { OperatorAlertsApiModule } from './operator-alerts/operator-alerts-api.module';
+import { MaintenanceApiModule } from './maintenance/maintenance-api.module';
 import { UnitsController } from './units/units.controller';
 import { UnitsService } from './units/units.service';
 import { UsersController } from './users/users.controller';
@@ -18,7 +20,7 @@ import { UsersController } from './users/users.controller';
  * controllers can use `BearerAuthGuard`, `@Roles` and `@CurrentPrincipal` without importing it.
  */
 @Module({
-  imports: [IdentityModule.forRoot({ poolToken: APP_POOL })],
+  imports: [IdentityModule.forRoot({ poolToken: APP_POOL }), MaintenanceApiModule, OperatorAlertsApiModule],
   controllers: [AuthController, UsersController, UnitsController, DevicesController],
   providers: [BearerAuthGuard, IdentityErrorFilter, UnitsService, DevicesService, ApiStartup],
   exports: [BearerAuthGuard, IdentityErrorFilter, UnitsService],

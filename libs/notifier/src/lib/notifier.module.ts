@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AlertsGateway } from './app/alerts.gateway';
 import { AppChannel } from './app/app.channel';
+import { OperatorAlertRelay } from './app/operator-alert.relay';
 import { AttemptRecorder } from './attempt.recorder';
 import { DispatchService } from './dispatch.service';
 import { NotifierMetrics } from './notifier.metrics';
@@ -10,7 +11,15 @@ import { TwilioChannelsModule, TwilioModule } from './twilio/twilio.module';
 /** Dispatch, evidence and the app channel; SMS and voice from TwilioChannelsModule. */
 @Module({
   imports: [TwilioChannelsModule],
-  providers: [NotifierMetrics, AttemptRecorder, AppChannel, AlertsGateway, DispatchService, NotifierRunner],
+  providers: [
+    NotifierMetrics,
+    AttemptRecorder,
+    AppChannel,
+    AlertsGateway,
+    OperatorAlertRelay,
+    DispatchService,
+    NotifierRunner,
+  ],
   exports: [NotifierRunner, AttemptRecorder, AppChannel, DispatchService],
 })
 export class NotifierCoreModule {}

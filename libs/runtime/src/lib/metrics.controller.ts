@@ -1,19 +1,43 @@
-import { Controller, Get, Header } from '@nestjs/common';
+import { Controller, Get, Header, Inject, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
+import { Gb26875Server } from '@fireiot/gateway';
+import { ScrapedGauge } from '@fireiot/monitoring';
 import { collectDefaultMetrics, register } from 'prom-client';
 
 let defaultsCollected = false;
 
 /**
  * Prometheus exposition (contract: `GET /metrics`) of prom-client's default registry: process
- * metrics plus what each part registers (alert latency histograms, …). CQC/SC 11002 4.4.1.
+ * metrics plus what each part registers (alert latency histograms, the access and storage
+ * figures of libs/monitoring, …). CQC/SC 11002 4.4.1.
  */
 @Controller()
-export class MetricsController {
-  constructor() {
+export class MetricsController implements OnModuleInit, OnModuleDestroy {
+  private detach: (() => void) | null = null;
+
+  constructor(
+    // Absent in a process without device ingestion (apps/alerting).
+    @Optional() @Inject(Gb26875Server) private readonly gateway: Gb26875Server | null = null,
+  ) {
     if (!defaultsCollected) {
       collectDefaultMetrics({ prefix: 'fireiot_' });
       defaultsCollected = true;
     }
+  }
+
+  onModuleInit(): void {
+    const gateway = this.gateway;
+    if (gateway === null) return;
+    // CQC/SC 11002 4.4.1 (running state). MQTT sessions are not exposed by the gateway module yet.
+    this.detach = ScrapedGauge.of(
+      'fireiot_device_connections',
+      'Open device connections by protocol: GB/T 26875.3 TCP connections (CQC/SC 11002 4.4.1 running state)',
+      ['protocol'],
+    ).attach(() => [{ labels: { protocol: 'gb26875' }, value: gateway.stats().connections }]);
+  }
+
+  onModuleDestroy(): void {
+    this.detach?.();
+    this.detach = null;
   }
 
   @Get('metrics')

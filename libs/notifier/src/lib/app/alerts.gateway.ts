@@ -12,6 +12,7 @@ import { AppChannel, AppSubscriber } from './app.channel';
 @WebSocketGateway({ namespace: '/alerts', cors: { origin: true } })
 export class AlertsGateway implements OnGatewayInit, OnGatewayConnection {
   private readonly logger = new Logger(AlertsGateway.name);
+  private namespace: Namespace | null = null;
 
   constructor(
     private readonly auth: AuthService,
@@ -19,6 +20,7 @@ export class AlertsGateway implements OnGatewayInit, OnGatewayConnection {
   ) {}
 
   afterInit(namespace: Namespace): void {
+    this.namespace = namespace;
     namespace.use((socket, next) => {
       const token: unknown = (socket.handshake.auth as Record<string, unknown> | undefined)?.['token'];
       if (typeof token !== 'string' || token === '') return next(new Error('unauthorized: auth.token is required'));
@@ -46,5 +48,16 @@ export class AlertsGateway implements OnGatewayInit, OnGatewayConnection {
     this.app.connect(socket, who).catch((error: unknown) => {
       this.logger.error({ msg: 'catch-up failed', userId: who.userId, error: String(error) });
     });
+  }
+
+  /** Emits `event` to every connected operator's socket (not unit users'); returns how many. */
+  emitToOperators(event: string, payload: unknown): number {
+    let sent = 0;
+    for (const socket of this.namespace?.sockets.values() ?? []) {
+      if ((socket.data as { who?: AppSubscriber }).who?.unitId !== null) continue;
+      socket.emit(event, payload);
+      sent++;
+    }
+    return sent;
   }
 }
