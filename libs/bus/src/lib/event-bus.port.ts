@@ -20,6 +20,18 @@ export interface BusStats {
 }
 
 /**
+ * Which message keys (device keys) this process consumes for one subscription: the partitions its
+ * consumer of the group is assigned. Work that follows keys rather than messages (the watchdog's
+ * deadlines) uses it, so that with several replicas each device is watched by exactly one.
+ */
+export interface PartitionOwnership {
+  /** True if this process consumes `key`'s messages of the topic in the group. */
+  owns(key: string): boolean;
+  /** Called after the assignment changed (a rebalance); never for the in-process bus. */
+  onChange(listener: () => void): void;
+}
+
+/**
  * The platform's event bus. Two adapters: in-process (embedded mode) and Kafka (distributed).
  *
  * - `publish` validates the message against its topic's schema (throws `BusError`
@@ -34,6 +46,8 @@ export interface EventBus {
   start(): Promise<void>;
   publish<T extends TopicName>(topic: T, key: string, message: TopicMessage<T>): Promise<void>;
   subscribe<T extends TopicName>(topic: T, group: string, handler: BusHandler<T>): Promise<void>;
+  /** The keys this process owns in a subscription made before (in-process: every key). */
+  ownership(topic: TopicName, group: string): PartitionOwnership;
   stats(): BusStats;
   /** Stops consuming after in-flight handlers finish, and flushes what was published. */
   close(): Promise<void>;

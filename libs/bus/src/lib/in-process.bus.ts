@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { parseTopicMessage, TopicMessage, TopicName, TOPICS } from '@fireiot/events';
 import { BusError } from './bus.error';
-import { BusHandler, BusStats, DeliveryMeta, EventBus } from './event-bus.port';
+import { BusHandler, BusStats, DeliveryMeta, EventBus, PartitionOwnership } from './event-bus.port';
 import { parseWireMessage } from './wire-message';
 
 interface Envelope {
@@ -85,6 +85,11 @@ export class InProcessBus implements EventBus {
     let queue = byGroup.get(group);
     if (!queue) byGroup.set(group, (queue = new GroupQueue()));
     queue.subscribers.push({ handler: handler as Subscriber['handler'] });
+  }
+
+  /** One process consumes everything: it owns every key. */
+  ownership(): PartitionOwnership {
+    return { owns: () => true, onChange: () => undefined };
   }
 
   stats(): BusStats {

@@ -152,6 +152,44 @@ describe(KafkaBus.name, () => {
     }
   });
 
+  it('tells each member of a group which keys it owns: every key exactly once, where its messages go', async () => {
+    const run = randomUUID();
+    const group = `owners-${run}`;
+    const [a, b] = [await startedBus(), await startedBus()];
+    const seen = new Map<KafkaBus, string[]>([
+      [a, []],
+      [b, []],
+    ]);
+    try {
+      for (const bus of [a, b]) {
+        await bus.subscribe('fireiot.device.presence.v1', group, async (m) => {
+          if (m.gatewayId === run) seen.get(bus)?.push(m.deviceKey);
+        });
+      }
+      const [ownedByA, ownedByB] = [a, b].map((bus) => bus.ownership('fireiot.device.presence.v1', group));
+      const changes: string[] = [];
+      ownedByA?.onChange(() => changes.push('a'));
+      await Promise.all([a.whenJoined(), b.whenJoined()]);
+      const keys = Array.from({ length: 60 }, (_, i) => `uitd:${5000 + i}`);
+      // Both members have their final assignment: every key is owned by exactly one of them.
+      await eventually(
+        () => keys.every((k) => Number(ownedByA?.owns(k)) + Number(ownedByB?.owns(k)) === 1),
+        'each key owned once',
+      );
+      expect(keys.some((k) => ownedByA?.owns(k))).toBe(true);
+      expect(keys.some((k) => ownedByB?.owns(k))).toBe(true);
+      expect(changes.length).toBeGreaterThan(0);
+
+      await Promise.all(keys.map((key) => a.publish('fireiot.device.presence.v1', key, presence(run, key))));
+      await eventually(() => (seen.get(a)?.length ?? 0) + (seen.get(b)?.length ?? 0) === keys.length, 'all 60');
+      expect(seen.get(a)?.every((k) => ownedByA?.owns(k))).toBe(true);
+      expect(seen.get(b)?.every((k) => ownedByB?.owns(k))).toBe(true);
+      expect(() => a.ownership('fireiot.device.presence.v1', 'nobody')).toThrow(BusError);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
   it('retries a failing handler, then skips the message; rejects invalid ones; the partition goes on', async () => {
     const run = randomUUID();
     const logger = new CapturingLogger();

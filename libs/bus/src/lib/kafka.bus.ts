@@ -9,11 +9,12 @@ import {
   logLevel,
   PartitionAssigner,
   PartitionAssigners,
+  PartitionMetadata,
   Partitioners,
   RetryOptions,
 } from 'kafkajs';
 import { BusError } from './bus.error';
-import { BusHandler, BusStats, DeliveryMeta, EventBus } from './event-bus.port';
+import { BusHandler, BusStats, DeliveryMeta, EventBus, PartitionOwnership } from './event-bus.port';
 import { LaneProducer } from './kafka-lane-producer';
 import { parseWireMessage } from './wire-message';
 
@@ -106,6 +107,11 @@ interface Subscription {
   /** Restarts after crashes kafkajs does not recover from itself; reset by a join. */
   restarts: number;
   restartTimer?: NodeJS.Timeout;
+  /** Partitions of `kafkaTopic` this consumer is assigned (set at each group join). */
+  assigned: ReadonlySet<number>;
+  /** Partitions of `kafkaTopic` (read once, at the first join). */
+  partitions: number;
+  readonly ownershipListeners: (() => void)[];
 }
 
 interface JoinWaiter {
@@ -242,6 +248,9 @@ export class KafkaBus implements EventBus {
       consumer,
       state: 'idle',
       restarts: 0,
+      assigned: new Set(),
+      partitions: 0,
+      ownershipListeners: [],
       eachMessage: (payload) => this.consume(topic, groupId, handler, payload),
     };
     this.watch(subscription);
@@ -277,6 +286,37 @@ export class KafkaBus implements EventBus {
       };
       this.joinWaiters.push(waiter);
     });
+  }
+
+  /**
+   * The keys this process consumes in `group`: those whose partition (kafkajs's default
+   * partitioner, murmur2 of the key like the producers here) its consumer is assigned. Empty until
+   * the consumer has joined; listeners hear of every new assignment.
+   */
+  ownership(topic: TopicName, group: string): PartitionOwnership {
+    const groupId = this.groupPrefix + group;
+    const s = this.subscriptions.find((x) => x.topic === topic && x.groupId === groupId);
+    if (!s) throw new BusError('not-started', `no subscription of ${groupId} to ${topic}`);
+    const partitioner = Partitioners.DefaultPartitioner();
+    let metadata: PartitionMetadata[] = [];
+    return {
+      owns: (key) => {
+        if (s.assigned.size === 0 || s.partitions === 0) return false;
+        if (metadata.length !== s.partitions) {
+          metadata = Array.from({ length: s.partitions }, (_, partitionId) => ({
+            partitionErrorCode: 0,
+            partitionId,
+            leader: 0,
+            replicas: [0],
+            isr: [0],
+          }));
+        }
+        return s.assigned.has(
+          partitioner({ topic: s.kafkaTopic, partitionMetadata: metadata, message: { key, value: null } }),
+        );
+      },
+      onChange: (listener) => void s.ownershipListeners.push(listener),
+    };
   }
 
   stats(): KafkaBusStats {
@@ -340,6 +380,26 @@ export class KafkaBus implements EventBus {
       });
   }
 
+  /** Records a join's assignment (and, once, the topic's partition count), then tells the listeners. */
+  private async assign(s: Subscription, partitions: readonly number[]): Promise<void> {
+    try {
+      if (s.partitions === 0) {
+        const admin = this.kafka.admin();
+        await admin.connect();
+        try {
+          const { topics } = await admin.fetchTopicMetadata({ topics: [s.kafkaTopic] });
+          s.partitions = topics[0]?.partitions.length ?? 0;
+        } finally {
+          await admin.disconnect();
+        }
+      }
+      s.assigned = new Set(partitions);
+      for (const listener of s.ownershipListeners) listener();
+    } catch (error) {
+      this.logger.warn({ msg: 'partition assignment not recorded', group: s.groupId, error: String(error) });
+    }
+  }
+
   /** Tracks a consumer's way to `steady`: joined, then a fetch with its start offsets resolved. */
   private watch(s: Subscription): void {
     const { consumer } = s;
@@ -348,6 +408,7 @@ export class KafkaBus implements EventBus {
       s.restarts = 0;
       const assigned = Object.values(event.payload.memberAssignment).some((partitions) => partitions.length > 0);
       this.setState(s, assigned ? 'joined' : 'steady');
+      void this.assign(s, event.payload.memberAssignment[s.kafkaTopic] ?? []);
     });
     consumer.on(FETCH_START, () => {
       if (s.state === 'joined') this.setState(s, 'fetching');

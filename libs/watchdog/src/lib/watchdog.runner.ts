@@ -3,18 +3,21 @@ import { EVENT_BUS, EventBus } from '@fireiot/bus';
 import { FIREIOT_CONFIG, FireiotConfig } from '@fireiot/config';
 import { WatchdogService } from './watchdog.service';
 
+const GROUP = 'watchdog';
+
 /**
  * Runs the watchdog: rebuild from storage (restart rule), then consume presence, device changes
  * and shields, and look at the deadlines every `FIREIOT_WATCHDOG_TICK_MS`.
  *
  * Ownership: every presence message of a device goes to one consumer of the `watchdog` group
- * (messages are keyed by device). With the in-process bus that is this process, which owns every
- * device; with Kafka, one alerting replica runs the watchdog (docs/watchdog.md).
+ * (messages are keyed by device), and that process watches the device: with the in-process bus
+ * this process owns every device; with Kafka each replica the partitions it is assigned.
  */
 @Injectable()
 export class WatchdogRunner {
   private readonly logger = new Logger(WatchdogRunner.name);
   private timer: NodeJS.Timeout | null = null;
+  private loading: Promise<void> = Promise.resolve();
 
   constructor(
     @Inject(EVENT_BUS) private readonly bus: EventBus,
@@ -23,14 +26,33 @@ export class WatchdogRunner {
   ) {}
 
   async start(): Promise<void> {
-    const loaded = await this.watchdog.load(Date.now());
-    this.logger.log({ msg: 'watchdog ready', ...loaded });
     const w = this.watchdog;
-    await this.bus.subscribe('fireiot.device.presence.v1', 'watchdog', (m) => w.onPresence(m));
-    await this.bus.subscribe('fireiot.devices.changed.v1', 'watchdog', (m) => w.onDeviceChanged(m));
-    await this.bus.subscribe('fireiot.shields.v1', 'watchdog', async (m) => w.onShield(m));
+    await this.bus.subscribe('fireiot.device.presence.v1', GROUP, (m) => w.onPresence(m));
+    await this.bus.subscribe('fireiot.devices.changed.v1', GROUP, (m) => w.onDeviceChanged(m));
+    await this.bus.subscribe('fireiot.shields.v1', GROUP, async (m) => w.onShield(m));
+    // Ownership follows the presence topic's partitions: a rebalance hands devices over, and the
+    // new owner rebuilds their watch from storage under the restart rule.
+    const ownership = this.bus.ownership('fireiot.device.presence.v1', GROUP);
+    w.useOwnership(ownership);
+    ownership.onChange(() => void this.reload('partitions reassigned'));
+    await this.reload('start');
     this.timer = setInterval(() => w.tick(Date.now()), this.config.watchdog.tickMs);
     this.timer.unref();
+  }
+
+  private reload(why: string): Promise<void> {
+    this.loading = this.loading
+      .catch(() => undefined)
+      .then(async () => {
+        try {
+          const loaded = await this.watchdog.load(Date.now());
+          this.logger.log({ msg: 'watchdog ready', why, ...loaded });
+        } catch (error) {
+          this.logger.error({ msg: 'watchdog not rebuilt', why, error: String(error) });
+          if (why === 'start') throw error;
+        }
+      });
+    return this.loading;
   }
 
   /**

@@ -148,6 +148,25 @@ describe(WatchdogService.name, () => {
     await eventually(() => published.some((m) => m.deviceKey === key), 'its loss');
   });
 
+  it('watches only the devices whose partitions it owns (one replica each), from storage and as they appear', async () => {
+    const [mine, theirs] = [await device(1000), await device(1000)];
+    watchdog.useOwnership({ owns: (key) => key !== theirs });
+    const now = Date.now();
+    await watchdog.load(now);
+    for (const key of [mine, theirs]) {
+      await watchdog.onPresence(presence(key, 'disconnected', now + 5, { closedBy: 'peer' }));
+    }
+    await watchdog.flush();
+    await eventually(() => published.some((m) => m.deviceKey === mine), 'the owned device’s loss');
+    expect(published.some((m) => m.deviceKey === theirs)).toBe(false);
+    const late = await device(null);
+    watchdog.useOwnership({ owns: (key) => key !== late });
+    await watchdog.onPresence(presence(late, 'connected', Date.now()));
+    await watchdog.onPresence(presence(late, 'disconnected', Date.now() + 5, { closedBy: 'peer' }));
+    await watchdog.flush();
+    expect(published.some((m) => m.deviceKey === late)).toBe(false);
+  });
+
   it('writes the losses of many devices dropping at once, each once, with distinct alerts', async () => {
     const keys: string[] = [];
     for (let i = 0; i < 50; i++) keys.push(await device(500));

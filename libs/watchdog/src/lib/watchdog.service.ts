@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DEADLINE_MS, deterministicUuid, ShieldRegistry } from '@fireiot/alerting';
-import { EVENT_BUS, EventBus } from '@fireiot/bus';
+import { EVENT_BUS, EventBus, PartitionOwnership } from '@fireiot/bus';
 import {
   DeviceChanged,
   DevicePresence,
@@ -74,6 +74,8 @@ export class WatchdogService {
   private flushing: Promise<void> = Promise.resolve();
   private scheduled = false;
   private readonly lookups = new Map<string, Promise<void>>();
+  /** Which devices this process watches: those whose presence it consumes (every one in-process). */
+  private ownership: Pick<PartitionOwnership, 'owns'> = { owns: () => true };
   readonly metrics = new WatchdogMetrics();
 
   constructor(
@@ -96,6 +98,14 @@ export class WatchdogService {
   }
 
   /**
+   * Watch only the devices whose presence this process consumes (the bus partitions it owns), so
+   * that with several replicas each device is watched by exactly one. Reload after it changes.
+   */
+  useOwnership(ownership: Pick<PartitionOwnership, 'owns'>): void {
+    this.ownership = ownership;
+  }
+
+  /**
    * Rebuilds the watch from storage (the restart rule): lost devices stay lost until heard;
    * every other device gets one whole silence threshold from `nowMs` to show life before it is
    * declared silent. A loss stored without its alert (a crash between the two) is alerted now.
@@ -103,7 +113,7 @@ export class WatchdogService {
   async load(nowMs: number): Promise<{ devices: number; lost: number; resent: number }> {
     this.tracker = new LivenessTracker((t) => this.found(t), nowMs);
     this.shields.reset(await this.shieldStore.active());
-    const rows = await this.links.tracked();
+    const rows = (await this.links.tracked()).filter((r) => this.ownership.owns(r.deviceKey));
     for (const row of rows) this.watchRow(row, nowMs, true);
     const lost = rows.filter((r) => r.link?.event === 'lost');
     const unsent = await this.links.withoutAlert(lost.map((r) => r.link?.id ?? '0'));
@@ -183,6 +193,7 @@ export class WatchdogService {
   }
 
   private async learn(deviceKey: string, refresh = false): Promise<void> {
+    if (!this.ownership.owns(deviceKey)) return;
     const running = this.lookups.get(deviceKey);
     if (running) return running;
     const lookup = this.links

@@ -1,5 +1,5 @@
 import { eventually } from '@fireiot/testing';
-import { BusError, BusStats, EventBus } from '@fireiot/bus';
+import { BusError, BusStats, EventBus, PartitionOwnership } from '@fireiot/bus';
 import { microsToIso } from '@fireiot/events';
 import { RawStore } from '@fireiot/storage';
 import { MqttIngestError } from './mqtt-ingest.error';
@@ -21,6 +21,9 @@ class FailingBus implements EventBus {
   }
   async subscribe(): Promise<void> {
     // nothing
+  }
+  ownership(): PartitionOwnership {
+    return { owns: () => true, onChange: () => undefined };
   }
   stats(): BusStats {
     return { published: 0, delivered: 0, rejected: 0, handlerErrors: 0 };
