@@ -1,5 +1,4 @@
 export * from './lib/alarm.book';
-export * from './lib/alert-id';
 export * from './lib/alert-kind';
 export * from './lib/alert-rule';
 export * from './lib/alert.classifier';

@@ -11,3 +11,4 @@ export * from './lib/units/channel.conformity';
 export * from './lib/units/units.service';
 export * from './lib/alerts/alerts-api.module';
 export * from './lib/shields/shields-api.module';
+export * from './lib/maintenance/maintenance.reporter';

@@ -1,6 +1,13 @@
 import { Global, Module } from '@nestjs/common';
-import { AlertsApiModule, ApiModule, ShieldsApiModule } from '@fireiot/api';
+import {
+  AlertsApiModule,
+  ApiModule,
+  MAINTENANCE_OVERDUE_SINK,
+  MaintenanceOverdueSink,
+  ShieldsApiModule,
+} from '@fireiot/api';
 import { EvidenceModule } from '@fireiot/evidence';
+import { MonitoringModule, OperatorAlertService } from '@fireiot/monitoring';
 import { NotifierModule, NotifierRunner } from '@fireiot/notifier';
 import { PipelineModule, PipelineRunner } from '@fireiot/pipeline';
 import { LIFECYCLE_PARTICIPANTS, LifecycleParticipant } from '@fireiot/runtime';
@@ -21,8 +28,25 @@ import { WatchdogModule, WatchdogRunner } from '@fireiot/watchdog';
     PipelineModule,
     NotifierModule,
     WatchdogModule,
+    MonitoringModule,
   ],
   providers: [
+    {
+      // 4.4.4: overdue maintenance is reported to the operators, once a day while it lasts.
+      provide: MAINTENANCE_OVERDUE_SINK,
+      inject: [OperatorAlertService],
+      useFactory:
+        (operators: OperatorAlertService): MaintenanceOverdueSink =>
+        async (o) => {
+          await operators.raise({
+            kind: 'maintenance-overdue',
+            clause: '4.4.4',
+            title: `维护逾期 ${o.overdue} maintenance items overdue (Annex A)`,
+            detail: { overdue: o.overdue, due: o.due, byObject: o.overdueByObject },
+            dedupeKey: `maintenance-overdue:${o.at.toISOString().slice(0, 10)}`,
+          });
+        },
+    },
     {
       provide: LIFECYCLE_PARTICIPANTS,
       inject: [NotifierRunner, PipelineRunner, WatchdogRunner],
@@ -42,6 +66,6 @@ import { WatchdogModule, WatchdogRunner } from '@fireiot/watchdog';
       ],
     },
   ],
-  exports: [LIFECYCLE_PARTICIPANTS],
+  exports: [LIFECYCLE_PARTICIPANTS, MAINTENANCE_OVERDUE_SINK],
 })
 export class AlertingModule {}

@@ -1,4 +1,4 @@
-import { deterministicUuid } from './alert-id';
+import { deterministicUuid } from '@fireiot/secrets';
 import { AlertKind, Clause, clauseOf, DEADLINE_MS } from './alert-kind';
 import { AlertRule } from './alert-rule';
 import { Evaluation } from './alert.classifier';

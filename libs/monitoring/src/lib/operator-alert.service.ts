@@ -1,7 +1,8 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EVENT_BUS, EventBus } from '@fireiot/bus';
 import { microsToIso, OperatorAlert, ReceiveClock } from '@fireiot/events';
+import { deterministicUuid } from '@fireiot/secrets';
 import { OperatorAlertRepository } from '@fireiot/storage';
 import { counterMetric } from './metrics.registry';
 
@@ -67,13 +68,4 @@ export class OperatorAlertService {
     }
     return alert;
   }
-}
-
-/** A UUID (version 8, RFC 9562) derived from the parts: the same parts, the same id. */
-export function deterministicUuid(...parts: readonly string[]): string {
-  const h = createHash('sha256').update(parts.join('\u001f')).digest();
-  h.writeUInt8((h.readUInt8(6) & 0x0f) | 0x80, 6);
-  h.writeUInt8((h.readUInt8(8) & 0x3f) | 0x80, 8);
-  const x = h.subarray(0, 16).toString('hex');
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
 }

@@ -3,12 +3,12 @@ import {
   AlarmBook,
   classify,
   DEFAULT_RULES,
-  deterministicUuid,
   effectiveRules,
   NewAlert,
   Observation,
   ShieldRegistry,
 } from '@fireiot/alerting';
+import { deterministicUuid } from '@fireiot/secrets';
 import { EVENT_BUS, EventBus } from '@fireiot/bus';
 import { AlertLifecycle, FrameReceived, microsToIso, ReceiveClock, SensorEvent } from '@fireiot/events';
 import { AlertRepository, alertFromRow, AlertRow, Suppression, UnitDirectory } from '@fireiot/evidence';

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DEADLINE_MS, deterministicUuid, ShieldRegistry } from '@fireiot/alerting';
+import { DEADLINE_MS, ShieldRegistry } from '@fireiot/alerting';
+import { deterministicUuid } from '@fireiot/secrets';
 import { EVENT_BUS, EventBus, PartitionOwnership } from '@fireiot/bus';
 import {
   DeviceChanged,

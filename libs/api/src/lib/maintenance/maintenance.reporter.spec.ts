@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { eventually } from '@fireiot/testing';
 import { Gauge, register } from 'prom-client';
-import { MAINTENANCE_REPORT_INTERVAL_MS, MaintenanceReporter } from './maintenance.reporter';
+import { MAINTENANCE_REPORT_INTERVAL_MS, MaintenanceOverdue, MaintenanceReporter } from './maintenance.reporter';
 import { MaintenanceCounts, MaintenanceService } from './maintenance.service';
 
 function counts(uitd: number, collector: number, platform: number, due = 0): MaintenanceCounts {
@@ -89,6 +89,27 @@ describe(MaintenanceReporter.name, () => {
       dueByObject: { uitd: 5, collector: 5, platform: 5 },
     });
     expect(await gauge('fireiot_maintenance_overdue_items')).toEqual({ uitd: 3, collector: 1, platform: 2 });
+  });
+
+  it('hands overdue counts to the operators’ sink, and nothing when all is done', async () => {
+    const fake = new FakeMaintenance();
+    const told: MaintenanceOverdue[] = [];
+    const reporter = new MaintenanceReporter(fake as unknown as MaintenanceService, 3_600_000, async (o) => {
+      told.push(o);
+    });
+    fake.next = counts(0, 0, 0, 4);
+    await reporter.report(new Date('2026-11-22T01:00:00Z'));
+    expect(told).toEqual([]);
+    fake.next = counts(2, 1, 0, 4);
+    await reporter.report(new Date('2026-11-22T02:00:00Z'));
+    expect(told).toEqual([
+      {
+        at: new Date('2026-11-22T02:00:00Z'),
+        overdue: 3,
+        due: 12,
+        overdueByObject: { uitd: 2, collector: 1, platform: 0 },
+      },
+    ]);
   });
 
   it('survives a failed count (logged) and waits for a count in flight before it stops', async () => {

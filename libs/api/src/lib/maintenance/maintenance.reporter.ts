@@ -3,6 +3,22 @@ import { MAINTENANCE_OBJECTS, MaintenanceObject } from '@fireiot/alerting';
 import { Gauge, register } from 'prom-client';
 import { MaintenanceCounts, MaintenanceService } from './maintenance.service';
 
+/** Overdue maintenance as the reporter found it, for whoever tells the operators. */
+export interface MaintenanceOverdue {
+  readonly at: Date;
+  readonly overdue: number;
+  readonly due: number;
+  readonly overdueByObject: Readonly<Record<MaintenanceObject, number>>;
+}
+
+/**
+ * Where overdue maintenance is reported besides the log and the gauges: the composing app binds
+ * it to the operators' alerts (4.4.4: overdue items reported). Optional: absent, the API alone
+ * (its specs) only logs.
+ */
+export const MAINTENANCE_OVERDUE_SINK = Symbol('MAINTENANCE_OVERDUE_SINK');
+export type MaintenanceOverdueSink = (overdue: MaintenanceOverdue) => Promise<void>;
+
 /** How often the reporter counts (ms); default one hour. Provide it to change it (specs). */
 export const MAINTENANCE_REPORT_INTERVAL_MS = Symbol('MAINTENANCE_REPORT_INTERVAL_MS');
 export const DEFAULT_MAINTENANCE_REPORT_INTERVAL_MS = 3_600_000;
@@ -53,6 +69,7 @@ export class MaintenanceReporter implements OnApplicationBootstrap, OnModuleDest
   constructor(
     private readonly maintenance: MaintenanceService,
     @Optional() @Inject(MAINTENANCE_REPORT_INTERVAL_MS) intervalMs?: number,
+    @Optional() @Inject(MAINTENANCE_OVERDUE_SINK) private readonly sink: MaintenanceOverdueSink | null = null,
   ) {
     this.intervalMs = intervalMs ?? DEFAULT_MAINTENANCE_REPORT_INTERVAL_MS;
   }
@@ -87,6 +104,12 @@ export class MaintenanceReporter implements OnApplicationBootstrap, OnModuleDest
         due: total(counts, 'due'),
         overdueByObject: byObject(counts, 'overdue'),
         dueByObject: byObject(counts, 'due'),
+      });
+      await this.sink?.({
+        at: now,
+        overdue,
+        due: total(counts, 'due'),
+        overdueByObject: byObject(counts, 'overdue'),
       });
     }
     return counts;

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 
 /**
  * A UUID (version 8, RFC 9562 "custom") derived from the parts given: the same source always
- * gives the same id, so a replay after a crash finds the alert it already raised.
+ * gives the same id, so a replay after a crash finds the alert it already raised, and two
+ * processes raising the same operator alert write one.
  */
 export function deterministicUuid(...parts: readonly string[]): string {
   const h = createHash('sha256').update(parts.join('\u001f')).digest();

@@ -1,4 +1,4 @@
-import { deterministicUuid } from './alert-id';
+import { deterministicUuid } from './deterministic-uuid.util';
 
 const UUID_V8 = /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
