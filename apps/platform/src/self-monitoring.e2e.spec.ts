@@ -81,6 +81,8 @@ describe('platform self-monitoring (4.4.1, 4.4.3)', () => {
   it('exports the 4.4.1 access figures on /metrics', async () => {
     for (let i = 0; i < 3; i++) expect((await h.http('GET', '/api/operator-alerts?limit=1')).status).toBe(200);
     expect((await h.http('GET', '/no/such/page')).status).toBe(404);
+    const sensorUnit = await h.unit();
+    await h.sensor(sensorUnit.unitId, 'metrics-sensor-1');
     const text = await metrics();
     expect(
       sample(text, 'fireiot_http_requests_total{method="GET",route="/api/operator-alerts",status="200"}'),
@@ -97,6 +99,7 @@ describe('platform self-monitoring (4.4.1, 4.4.3)', () => {
     expect(sample(text, 'fireiot_http_response_time_avg_seconds{window="1m"}')).toBeGreaterThan(0);
     expect(sample(text, 'fireiot_bus_lag_messages')).toBeGreaterThanOrEqual(0);
     expect(sample(text, 'fireiot_device_connections{protocol="gb26875"}')).toBe(1);
+    expect(sample(text, 'fireiot_device_connections{protocol="mqtt"}')).toBe(1);
     expect(sample(text, 'fireiot_operator_alerts_total{kind="capacity"}')).toBe(1);
     expect(text).toMatch(/# HELP fireiot_http_distinct_client_ips .*4\.4\.1/);
     expect(text).toMatch(/# HELP fireiot_storage_headroom_days .*4\.4\.3/);

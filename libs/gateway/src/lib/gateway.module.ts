@@ -23,6 +23,8 @@ export interface MqttIngress {
   start(): Promise<void>;
   stop(): Promise<void>;
   readonly port: number | null;
+  /** Device sessions open on the embedded broker; null when bridged (the external broker knows). */
+  connections(): number | null;
 }
 export const MQTT_INGRESS = Symbol('MQTT_INGRESS');
 
@@ -113,10 +115,11 @@ export class GatewayModule {
                 get port() {
                   return broker.port;
                 },
+                connections: () => broker.stats().connectedClients,
               };
             }
             const bridge = new ExternalMqttBridge(config, ingest, clock);
-            return { start: () => bridge.start(), stop: () => bridge.stop(), port: null };
+            return { start: () => bridge.start(), stop: () => bridge.stop(), port: null, connections: () => null };
           },
         },
       ],

@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Inject, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
-import { Gb26875Server } from '@fireiot/gateway';
+import { Gb26875Server, MQTT_INGRESS, MqttIngress } from '@fireiot/gateway';
 import { ScrapedGauge } from '@fireiot/monitoring';
 import { collectDefaultMetrics, register } from 'prom-client';
 
@@ -17,6 +17,7 @@ export class MetricsController implements OnModuleInit, OnModuleDestroy {
   constructor(
     // Absent in a process without device ingestion (apps/alerting).
     @Optional() @Inject(Gb26875Server) private readonly gateway: Gb26875Server | null = null,
+    @Optional() @Inject(MQTT_INGRESS) private readonly mqtt: MqttIngress | null = null,
   ) {
     if (!defaultsCollected) {
       collectDefaultMetrics({ prefix: 'fireiot_' });
@@ -25,14 +26,18 @@ export class MetricsController implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
-    const gateway = this.gateway;
-    if (gateway === null) return;
-    // CQC/SC 11002 4.4.1 (running state). MQTT sessions are not exposed by the gateway module yet.
+    const { gateway, mqtt } = this;
+    if (gateway === null && mqtt === null) return;
+    // CQC/SC 11002 4.4.1 (running state).
     this.detach = ScrapedGauge.of(
       'fireiot_device_connections',
-      'Open device connections by protocol: GB/T 26875.3 TCP connections (CQC/SC 11002 4.4.1 running state)',
+      'Open device connections by protocol: GB/T 26875.3 TCP connections, MQTT sessions on the embedded broker (CQC/SC 11002 4.4.1 running state)',
       ['protocol'],
-    ).attach(() => [{ labels: { protocol: 'gb26875' }, value: gateway.stats().connections }]);
+    ).attach(() => {
+      const values = gateway ? [{ labels: { protocol: 'gb26875' }, value: gateway.stats().connections }] : [];
+      const sessions = mqtt?.connections() ?? null;
+      return sessions === null ? values : [...values, { labels: { protocol: 'mqtt' }, value: sessions }];
+    });
   }
 
   onModuleDestroy(): void {
