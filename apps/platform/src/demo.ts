@@ -120,11 +120,14 @@ async function main(): Promise<void> {
   const shutdown = (): void => {
     if (++signals > 1) process.exit(130);
     clearInterval(dropper);
-    sensors.stop();
     app.close();
-    void swarm
-      .stop({ drainMs: 2000 })
-      .then(() => platform.stop())
+    // The platform stops first: it finishes what it has read and closes the devices' connections
+    // itself, which is no communication loss (CQC/SC 11002 4.4.2). Devices stopping first would
+    // be lost devices, alerted to the demo unit on every Ctrl-C.
+    void platform
+      .stop()
+      .then(() => swarm.stop({ drainMs: 0 }))
+      .then(() => sensors.stop())
       .then(() => twilio?.close())
       .then(() => process.exit(0));
   };
