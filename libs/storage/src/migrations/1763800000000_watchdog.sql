@@ -14,6 +14,8 @@ ALTER TABLE devices
   ADD COLUMN patrol_period_s integer CHECK (patrol_period_s BETWEEN 1 AND 86400),
   ADD COLUMN description text CHECK (length(description) <= 200);
 GRANT UPDATE (heartbeat_s, silence_threshold_s, patrol_period_s, description) ON devices TO fireiot_app;
+-- A unit's devices (device lists, maintenance due per unit) without a scan of the whole fleet.
+CREATE INDEX devices_unit ON devices (unit_id, id);
 
 -- Patrol records (4.1.3, 4.4.2; GB/T 26875.3 type 81 → type 21): one row per status a patrol
 -- reached: 'sent' (first transmission), then 'answered', 'missed' (no answer after the
