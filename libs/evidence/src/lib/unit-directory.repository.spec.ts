@@ -80,6 +80,22 @@ describe(UnitDirectory.name, () => {
     });
   });
 
+  describe('concurrent misses', () => {
+    it('share one read of a unit: 500 devices of one unit lost at once read it once', async () => {
+      const unitId = await unit('Shared read');
+      const directory = new UnitDirectory(pool);
+      const query = jest.spyOn(pool, 'query');
+      try {
+        const units = await Promise.all(Array.from({ length: 500 }, () => directory.unit(unitId)));
+        expect(units.every((u) => u?.id === unitId)).toBe(true);
+        const unitReads = query.mock.calls.filter(([text]) => String(text).includes('FROM units'));
+        expect(unitReads).toHaveLength(1);
+      } finally {
+        query.mockRestore();
+      }
+    });
+  });
+
   describe('device', () => {
     it('maps a device key to its id and unit, with no rules of its own', async () => {
       const unitId = await unit();

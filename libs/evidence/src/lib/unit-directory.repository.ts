@@ -48,6 +48,8 @@ export class UnitDirectory {
   private readonly devices = new Map<string, Cached<DeviceProfile | null>>();
   private readonly units = new Map<string, Cached<UnitProfile | null>>();
   private readonly refreshing = new Set<string>();
+  /** First reads in flight, by tag: concurrent misses of one key share one read. */
+  private readonly reading = new Map<string, Promise<unknown>>();
   /** Bumped by `invalidate()`: a re-read started before it must not cache what it read. */
   private generation = 0;
 
@@ -99,6 +101,7 @@ export class UnitDirectory {
 
   invalidate(): void {
     this.generation++;
+    this.reading.clear();
     this.devices.clear();
     this.units.clear();
   }
@@ -133,10 +136,19 @@ export class UnitDirectory {
       }
       return hit.value;
     }
+    // 500 devices of one unit lost at once ask for the unit 500 times before the first answer:
+    // one read, shared (the watchdog benchmark saw 515 reads of one unit, seconds of queueing).
+    const inFlight = this.reading.get(tag) as Promise<T> | undefined;
+    if (inFlight) return inFlight;
     const generation = this.generation;
-    const value = await read(key);
-    if (generation === this.generation) this.remember(map, key, value, ttlMs);
-    return value;
+    const reading = read(key)
+      .then((value) => {
+        if (generation === this.generation) this.remember(map, key, value, ttlMs);
+        return value;
+      })
+      .finally(() => this.reading.delete(tag));
+    this.reading.set(tag, reading);
+    return reading;
   }
 
   private async readDevice(deviceKey: string): Promise<DeviceProfile | null> {

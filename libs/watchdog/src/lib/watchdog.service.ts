@@ -112,10 +112,14 @@ export class WatchdogService {
    * declared silent. A loss stored without its alert (a crash between the two) is alerted now.
    */
   async load(nowMs: number): Promise<{ devices: number; lost: number; resent: number }> {
-    this.tracker = new LivenessTracker((t) => this.found(t), nowMs);
+    // The new watch is built aside and swapped in whole: until then the current one goes on
+    // (at a million devices the rebuild takes seconds; an empty tracker meanwhile would look
+    // every device up again).
+    const next = new LivenessTracker((t) => this.found(t), nowMs);
     this.shields.reset(await this.shieldStore.active());
     const rows = (await this.links.tracked()).filter((r) => this.ownership.owns(r.deviceKey));
-    for (const row of rows) this.watchRow(row, nowMs, true);
+    for (const row of rows) this.watchRow(row, nowMs, true, next);
+    this.tracker = next;
     const lost = rows.filter((r) => r.link?.event === 'lost');
     const unsent = await this.links.withoutAlert(lost.map((r) => r.link?.id ?? '0'));
     for (const row of lost) {
@@ -208,7 +212,7 @@ export class WatchdogService {
     return lookup;
   }
 
-  private watchRow(row: TrackedDeviceRow, nowMs: number, atStart: boolean): void {
+  private watchRow(row: TrackedDeviceRow, nowMs: number, atStart: boolean, tracker = this.tracker): void {
     const device: WatchedDevice = {
       deviceKey: row.deviceKey,
       kind: row.kind,
@@ -223,14 +227,14 @@ export class WatchdogService {
     const lost = row.link?.event === 'lost';
     if (lost && row.link) this.lossLinks.set(row.deviceKey, row.link.id);
     if (atStart) {
-      this.tracker.watch(
+      tracker.watch(
         device,
         nowMs,
         { lastSeenMs: row.lastSeenMs, lost },
         row.lastSeenMs === null ? undefined : nowMs,
       );
     } else {
-      this.tracker.watch(device, nowMs, { lastSeenMs: row.lastSeenMs, lost });
+      tracker.watch(device, nowMs, { lastSeenMs: row.lastSeenMs, lost });
     }
   }
 
