@@ -8,6 +8,13 @@
  *   parent → { type: 'rate', perSecond }   telemetry frames/s across its connected devices, from now
  *   parent → { type: 'sample', id }        report { type: 'sample', id, stats } (counters now)
  *   parent → { type: 'stop' }              stop (drain ≤ 10 s), report { type: 'stopped', stats }, exit
+ *   parent → { type: 'kill', id, addresses, how? }
+ *                                          these devices' connections end now, at once, and stay
+ *                                          down (no reconnection): `reset` (default) destroys each
+ *                                          socket with a TCP RST, `close` ends it with a FIN (the
+ *                                          simulator's disconnect); report { type: 'killed', id,
+ *                                          killed, notConnected, startedAtMs, doneAtMs, stats }
+ *                                          (wall-clock ms, sub-ms; watchdog-tcp.bench.ts)
  *
  * Telemetry is scheduled here rather than by the swarm so that its rate can change while the
  * swarm runs (the bench ramps it up instead of switching 5,000 frames/s on at once): every 10 ms,
@@ -17,19 +24,38 @@
  * Started as `node bench/run-ts.js apps/platform/bench/alerting-driver.ts` with an IPC channel;
  * not a `*.bench.ts`, so `npm run bench` does not pick it up on its own.
  */
+import type { Socket } from 'node:net';
 import { type SimulatedUitd, type SimulatorStats, type SwarmOptions, UitdSwarm } from '@fireiot/simulator';
 
 export type DriverCommand =
   | { readonly type: 'start'; readonly options: SwarmOptions }
   | { readonly type: 'rate'; readonly perSecond: number }
   | { readonly type: 'sample'; readonly id: number }
-  | { readonly type: 'stop' };
+  | { readonly type: 'stop' }
+  | {
+      readonly type: 'kill';
+      readonly id: number;
+      /** GB/T 26875.3 addresses of this driver's swarm. */
+      readonly addresses: readonly number[];
+      readonly how?: 'reset' | 'close';
+    };
 
 export type DriverReport =
   | { readonly type: 'ready' }
   | { readonly type: 'ramped'; readonly stats: SimulatorStats; readonly rampMs: number }
   | { readonly type: 'sample'; readonly id: number; readonly stats: SimulatorStats }
   | { readonly type: 'stopped'; readonly stats: SimulatorStats }
+  | {
+      readonly type: 'killed';
+      readonly id: number;
+      readonly killed: number;
+      /** Addresses not in the swarm or not connected at the time. */
+      readonly notConnected: number;
+      /** Wall clock (ms, sub-ms resolution) before the first and after the last kill. */
+      readonly startedAtMs: number;
+      readonly doneAtMs: number;
+      readonly stats: SimulatorStats;
+    }
   | { readonly type: 'error'; readonly message: string };
 
 const TICK_MS = 10;
@@ -83,6 +109,21 @@ class Telemetry {
 let swarm: UitdSwarm | null = null;
 let telemetry: Telemetry | null = null;
 
+const wallMs = (): number => performance.timeOrigin + performance.now();
+
+/**
+ * Ends a device's connection abruptly and for good: no more uploads and no reconnection
+ * (`quiesce`), then a TCP RST (`resetAndDestroy`: a device rebooting, a cut line seen by the
+ * router) or a FIN (`disconnect`). The simulator has no public reset, so its socket is reached
+ * directly; without one, the FIN.
+ */
+function kill(device: SimulatedUitd, how: 'reset' | 'close'): void {
+  device.quiesce();
+  const socket = (device as unknown as { socket?: Socket | null }).socket;
+  if (how === 'reset' && socket && typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy();
+  else void device.disconnect();
+}
+
 async function handle(command: DriverCommand): Promise<void> {
   switch (command.type) {
     case 'start': {
@@ -100,6 +141,25 @@ async function handle(command: DriverCommand): Promise<void> {
     case 'sample':
       if (swarm !== null) report({ type: 'sample', id: command.id, stats: swarm.stats() });
       return;
+    case 'kill': {
+      if (swarm === null) throw new Error('kill before start');
+      const startedAtMs = wallMs();
+      let killed = 0;
+      let notConnected = 0;
+      const base = swarm.options.addressBase;
+      for (const address of command.addresses) {
+        const device = swarm.devices[address - base];
+        if (device === undefined || !device.connected) {
+          notConnected++;
+          continue;
+        }
+        kill(device, command.how ?? 'reset');
+        killed++;
+      }
+      const doneAtMs = wallMs();
+      report({ type: 'killed', id: command.id, killed, notConnected, startedAtMs, doneAtMs, stats: swarm.stats() });
+      return;
+    }
     case 'stop': {
       telemetry?.stop();
       const stats = swarm === null ? null : await swarm.stop({ drainMs: 10_000 });
