@@ -227,12 +227,7 @@ export class WatchdogService {
     const lost = row.link?.event === 'lost';
     if (lost && row.link) this.lossLinks.set(row.deviceKey, row.link.id);
     if (atStart) {
-      tracker.watch(
-        device,
-        nowMs,
-        { lastSeenMs: row.lastSeenMs, lost },
-        row.lastSeenMs === null ? undefined : nowMs,
-      );
+      tracker.watch(device, nowMs, { lastSeenMs: row.lastSeenMs, lost }, row.lastSeenMs === null ? undefined : nowMs);
     } else {
       tracker.watch(device, nowMs, { lastSeenMs: row.lastSeenMs, lost });
     }
