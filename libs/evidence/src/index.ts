@@ -2,6 +2,7 @@ export * from './lib/alert-raised.mapper';
 export * from './lib/alert.repository';
 export * from './lib/batch.writer';
 export * from './lib/device-link.repository';
+export * from './lib/duty.repository';
 export * from './lib/shield.repository';
 export * from './lib/evidence.model';
 export * from './lib/maintenance.repository';

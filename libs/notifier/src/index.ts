@@ -6,6 +6,7 @@ export * from './lib/twilio/twilio-status.controller';
 export * from './lib/twilio/twilio-status.service';
 export * from './lib/twilio/twilio.channel';
 export * from './lib/twilio/twilio.module';
+export * from './lib/app/alert-update.relay';
 export * from './lib/app/alerts.gateway';
 export * from './lib/app/app.channel';
 export * from './lib/attempt.key';

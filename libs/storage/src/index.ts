@@ -6,6 +6,7 @@ export * from './lib/hash.chain';
 export * from './lib/migration.runner';
 export * from './lib/operator-alert.repository';
 export * from './lib/patrol.recorder';
+export * from './lib/raw-reading.repository';
 export * from './lib/raw-store.repository';
 export * from './lib/storage.error';
 export * from './lib/storage.module';

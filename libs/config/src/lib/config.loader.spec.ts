@@ -10,6 +10,27 @@ describe(loadConfig.name, () => {
     expect(config.database.url).toBeNull();
     expect(config.dataDir).toBe('./.fireiot');
     expect(config.kafka.brokers).toBeNull();
+    expect(config.timeZone).toBe('Asia/Shanghai');
+    expect(config.web).toEqual({ dir: null });
+  });
+
+  it('takes FIREIOT_TIME_ZONE as an IANA zone, in its canonical spelling', () => {
+    expect(loadConfig({ FIREIOT_TIME_ZONE: 'Europe/Paris' }).timeZone).toBe('Europe/Paris');
+    expect(loadConfig({ FIREIOT_TIME_ZONE: ' asia/shanghai ' }).timeZone).toBe('Asia/Shanghai');
+    expect(loadConfig({ FIREIOT_TIME_ZONE: 'UTC' }).timeZone).toBe('UTC');
+    expect(loadConfig({ FIREIOT_TIME_ZONE: '' }).timeZone).toBe('Asia/Shanghai');
+  });
+
+  it('refuses a time zone the runtime does not know, and UTC offsets, naming the variable', () => {
+    for (const zone of ['Mars/Olympus_Mons', '+08:00', 'GMT+8', '../../etc']) {
+      expect(() => loadConfig({ FIREIOT_TIME_ZONE: zone })).toThrow(ConfigError);
+      expect(() => loadConfig({ FIREIOT_TIME_ZONE: zone })).toThrow(/FIREIOT_TIME_ZONE: an IANA time zone/);
+    }
+  });
+
+  it('serves the web console only when FIREIOT_WEB_DIR is set (empty = unset)', () => {
+    expect(loadConfig({ FIREIOT_WEB_DIR: '/srv/fireiot/web' }).web).toEqual({ dir: '/srv/fireiot/web' });
+    expect(loadConfig({ FIREIOT_WEB_DIR: '  ' }).web).toEqual({ dir: null });
   });
 
   it('splits Kafka brokers and treats empty variables as unset', () => {

@@ -76,5 +76,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): F
       storageBudgetBytes: e.FIREIOT_STORAGE_BUDGET_BYTES ?? null,
       headroomMinDays: e.FIREIOT_HEADROOM_MIN_DAYS,
     },
+    timeZone: e.FIREIOT_TIME_ZONE,
+    web: { dir: e.FIREIOT_WEB_DIR },
   };
 }

@@ -13,6 +13,21 @@ const optionalString = z
   .nullable()
   .default(null);
 
+export const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
+
+/**
+ * The canonical spelling of an IANA time zone name the runtime knows (`asia/shanghai` →
+ * `Asia/Shanghai`), or null. Offsets (`+08:00`), which newer runtimes also accept, are not zones.
+ */
+export function canonicalTimeZone(zone: string): string | null {
+  if (!/^[A-Za-z]/.test(zone)) return null;
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+  } catch {
+    return null;
+  }
+}
+
 export const envSchema = z.object({
   FIREIOT_HTTP_PORT: port.default(3000),
   FIREIOT_HOST: z.string().default('0.0.0.0'),
@@ -68,6 +83,24 @@ export const envSchema = z.object({
   FIREIOT_STORAGE_BUDGET_BYTES: z.coerce.number().int().positive().optional(),
   /** Forecast headroom below this many days raises an operator alert (4.4.3: at least one year). */
   FIREIOT_HEADROOM_MIN_DAYS: positiveInt.min(365).default(365),
+  /**
+   * The monitoring centre's time zone (IANA name): how the web console and the unit apps show
+   * times (CQC/SC 11002 4.2, 5.4.1: registers read in local time). Stored times stay UTC.
+   */
+  FIREIOT_TIME_ZONE: z
+    .string()
+    .trim()
+    .transform((zone, ctx) => {
+      const canonical = canonicalTimeZone(zone === '' ? DEFAULT_TIME_ZONE : zone);
+      if (canonical === null) {
+        ctx.addIssue({ code: 'custom', message: 'an IANA time zone name such as Asia/Shanghai' });
+        return z.NEVER;
+      }
+      return canonical;
+    })
+    .default(DEFAULT_TIME_ZONE),
+  /** A directory with the built web console (index.html, assets/); unset = no web UI served. */
+  FIREIOT_WEB_DIR: optionalString,
 });
 
 export type FireiotEnv = z.input<typeof envSchema>;
@@ -123,4 +156,8 @@ export interface FireiotConfig {
     readonly storageBudgetBytes: number | null;
     readonly headroomMinDays: number;
   };
+  /** IANA time zone the console and apps show times in (FIREIOT_TIME_ZONE, default Asia/Shanghai). */
+  readonly timeZone: string;
+  /** The web console (FIREIOT_WEB_DIR): `dir` null = not served. */
+  readonly web: { readonly dir: string | null };
 }

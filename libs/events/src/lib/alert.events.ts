@@ -30,15 +30,52 @@ export const alertRaisedSchema = z.object({
 });
 export type AlertRaised = z.infer<typeof alertRaisedSchema>;
 
+/**
+ * What people did with an alert. `confirmed` (the unit saw it) stops escalation; `closed` also
+ * re-arms the alarm. `received`, `verified`, `notified` are the monitoring centre's handling steps
+ * (CQC/SC 11002 5.4.1 e: the alarm handling register): recorded and shown, they change neither.
+ */
+export const ALERT_LIFECYCLE_TYPES = ['confirmed', 'closed', 'received', 'verified', 'notified'] as const;
 export const alertLifecycleSchema = z.object({
   alertId: uuid,
   unitId: uuid.nullable(),
-  type: z.enum(['confirmed', 'closed']),
+  type: z.enum(ALERT_LIFECYCLE_TYPES),
   at: isoMicros,
   actor: uuid,
   note: z.string().max(1000).nullable(),
 });
 export type AlertLifecycle = z.infer<typeof alertLifecycleSchema>;
+export type AlertLifecycleType = AlertLifecycle['type'];
+
+/**
+ * Whether this lifecycle event ends the alert's escalation (CQC/SC 11002 4.3.3: the next contact is
+ * called only while nobody has confirmed): a confirmation or a close. The monitoring centre's
+ * handling steps do not: the unit still has to confirm.
+ */
+export function stopsEscalation(type: AlertLifecycleType): boolean {
+  switch (type) {
+    case 'confirmed':
+    case 'closed':
+      return true;
+    case 'received':
+    case 'verified':
+    case 'notified':
+      return false;
+  }
+}
+
+/** Whether this lifecycle event ends the alarm, so its next occurrence raises a new alert: a close only. */
+export function rearmsAlarm(type: AlertLifecycleType): boolean {
+  switch (type) {
+    case 'closed':
+      return true;
+    case 'confirmed':
+    case 'received':
+    case 'verified':
+    case 'notified':
+      return false;
+  }
+}
 
 /**
  * A shield set or lifted (CQC/SC 11002 4.4.4), so every process that classifies or watches

@@ -102,7 +102,7 @@ describe(AlertRepository.name, () => {
     await Promise.all([repo.addAlert(alert), repo.addEvent(confirmed), repo.addAttempt(accepted)]);
     const found = await repo.find(alert.id);
     expect(found).toMatchObject({ ...alert, state: 'confirmed', repeats: 0 });
-    expect(found?.events).toEqual([confirmed]);
+    expect(found?.events).toEqual([{ ...confirmed, actorName: null }]);
     expect(found?.attempts).toEqual([accepted]);
     expect(found?.receivedAt).toBe('2025-11-22T03:13:54.567891Z');
     expect(found?.classifiedAt).toBe('2025-11-22T03:13:54.569012Z');
@@ -258,6 +258,70 @@ describe(AlertRepository.name, () => {
         confirmedAt: null,
         closedAt: null,
       });
+    });
+  });
+
+  describe('handling register (5.4.1 e: new → received → verified → notified → closed)', () => {
+    it('gives the furthest step recorded, whatever order they were added in; closed wins', async () => {
+      const alert = alertRow(unitId);
+      await repo.addAlert(alert);
+      const handling = async () =>
+        (await repo.list({ unitIds: [unitId], kind: null, from: null, to: null, limit: 1000 })).find(
+          (a) => a.id === alert.id,
+        );
+      expect((await handling())?.handling).toBe('new');
+      const [user] = await db.sql<{ id: string }>(
+        "INSERT INTO users (username, password_hash, role) VALUES ('op-register', 'x', 'operator') RETURNING id",
+      );
+      const actor = user?.id ?? '';
+      const step = (type: 'received' | 'verified' | 'notified', at: string, note: string | null = null) =>
+        repo.appendStep({ alertId: alert.id, type, at, actor, note });
+
+      expect(await step('verified', '2025-11-22T03:14:30.000001Z', '现场确认 confirmed on site')).toBe(true);
+      expect((await handling())?.handling).toBe('verified');
+      expect(await step('received', '2025-11-22T03:14:40.000001Z')).toBe(true);
+      expect((await repo.find(alert.id))?.handling).toBe('verified');
+      expect(await step('notified', '2025-11-22T03:15:00.000001Z', '119')).toBe(true);
+      expect((await handling())?.handling).toBe('notified');
+      await repo.addEvent(event(alert.id, { type: 'closed', at: '2025-11-22T03:20:00.000003Z' }));
+      const detail = await repo.find(alert.id);
+      expect(detail?.handling).toBe('closed');
+      expect(detail?.events.map((e) => [e.type, e.actorName])).toEqual([
+        ['verified', 'op-register'],
+        ['received', 'op-register'],
+        ['notified', 'op-register'],
+        ['closed', null],
+      ]);
+    });
+
+    it('stores `received` once per alert, even when two operators take it at the same moment', async () => {
+      const alert = alertRow(unitId);
+      await repo.addAlert(alert);
+      const actor = randomUUID();
+      const at = '2025-11-22T03:14:30.000001Z';
+      const stored = await Promise.all(
+        [1, 2, 3].map(() => repo.appendStep({ alertId: alert.id, type: 'received', at, actor, note: null })),
+      );
+      expect(stored.filter(Boolean)).toHaveLength(1);
+      expect(
+        await count("SELECT count(*) AS n FROM alert_events WHERE alert_id = $1 AND type = 'received'", [alert.id]),
+      ).toBe(1);
+      expect(await repo.appendStep({ alertId: alert.id, type: 'verified', at, actor, note: 'a' })).toBe(true);
+      expect(await repo.appendStep({ alertId: alert.id, type: 'verified', at, actor, note: 'b' })).toBe(true);
+    });
+
+    it('counts an alert closed by its restoration as closed', async () => {
+      const alert = alertRow(unitId, { kind: 'communication-loss', clause: '4.4.2' });
+      await repo.addAlert(alert);
+      await repo.appendStep({
+        alertId: alert.id,
+        type: 'received',
+        at: alert.receivedAt,
+        actor: randomUUID(),
+        note: null,
+      });
+      await repo.addAlert(alertRow(unitId, { kind: 'restored', clause: '4.4.2', restores: alert.id }));
+      expect((await repo.find(alert.id))?.handling).toBe('closed');
     });
   });
 

@@ -3,11 +3,15 @@ import { BatchWriter } from './batch.writer';
 import {
   AlertDetail,
   AlertEventRow,
+  AlertEventView,
+  AlertHandling,
   AlertRow,
   AlertState,
   AlertSummary,
   AttemptRow,
   AttemptStatus,
+  HANDLING_STEPS,
+  HandlingStep,
 } from './evidence.model';
 
 /** Filter of `GET /api/alerts`; `unitIds` null = every unit (operators, auditors). */
@@ -87,6 +91,26 @@ export class AlertRepository {
     return this.attempts.add(row);
   }
 
+  /**
+   * Appends a handling step of the register (5.4.1 e) at once, outside the group commit, so the
+   * caller learns whether it was stored: false when the alert was already `received` (one row per
+   * alert, `alert_events_received_once`; two operators taking it at the same moment).
+   */
+  async appendStep(step: {
+    readonly alertId: string;
+    readonly type: HandlingStep;
+    readonly at: string;
+    readonly actor: string;
+    readonly note: string | null;
+  }): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `INSERT INTO alert_events (alert_id, type, at, actor, note) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT DO NOTHING`,
+      [step.alertId, step.type, step.at, step.actor, step.note],
+    );
+    return rowCount === 1;
+  }
+
   async flush(): Promise<void> {
     await Promise.all([this.alerts.flush(), this.events.flush(), this.attempts.flush()]);
   }
@@ -129,8 +153,11 @@ export class AlertRepository {
     const [summary] = await this.summaries('a.id = $1', [id], 1);
     if (!summary) return null;
     const [events, attempts] = await Promise.all([
+      // The actor's username, so the register reads without a lookup per row (5.4.1 e).
       this.pool.query(
-        `SELECT ${prefixed('e', EVENT_COLUMNS)} FROM alert_events e WHERE alert_id = $1 ORDER BY e.at, e.id`,
+        `SELECT ${prefixed('e', EVENT_COLUMNS)}, u.username AS actor_name
+           FROM alert_events e LEFT JOIN users u ON u.id = e.actor
+          WHERE e.alert_id = $1 ORDER BY e.at, e.id`,
         [id],
       ),
       this.pool.query(
@@ -138,7 +165,7 @@ export class AlertRepository {
         [id],
       ),
     ]);
-    return { ...summary, events: events.rows.map(eventFromDb), attempts: attempts.rows.map(attemptFromDb) };
+    return { ...summary, events: events.rows.map(eventViewFromDb), attempts: attempts.rows.map(attemptFromDb) };
   }
 
   async list(filter: AlertFilter): Promise<AlertSummary[]> {
@@ -243,7 +270,10 @@ export class AlertRepository {
                     (SELECT min(received_at) FROM alerts r WHERE r.restores = a.id))`,
                 'closed_at',
               )},
-              (SELECT count(*) FROM alert_events e WHERE e.alert_id = a.id AND e.type = 'repeated')::int AS repeats
+              (SELECT count(*) FROM alert_events e WHERE e.alert_id = a.id AND e.type = 'repeated')::int AS repeats,
+              (SELECT max(CASE e.type WHEN 'received' THEN 1 WHEN 'verified' THEN 2 WHEN 'notified' THEN 3 END)
+                 FROM alert_events e
+                WHERE e.alert_id = a.id AND e.type IN ('received', 'verified', 'notified')) AS handling_rank
          FROM alerts a
          LEFT JOIN LATERAL (
            SELECT t.at, t.elapsed_us, t.deadline_met FROM alert_attempts t
@@ -277,6 +307,7 @@ export class AlertRepository {
         confirmedAt,
         closedAt,
         repeats: Number(r['repeats']),
+        handling: handlingOf(closedAt, r['handling_rank']),
       };
     });
   }
@@ -373,6 +404,17 @@ function eventFromDb(r: Record<string, unknown>): AlertEventRow {
     sourceId: r['source_id'] === null ? null : String(r['source_id']),
     detail: (r['detail'] as Record<string, unknown>) ?? {},
   };
+}
+
+function eventViewFromDb(r: Record<string, unknown>): AlertEventView {
+  return { ...eventFromDb(r), actorName: (r['actor_name'] as string | null) ?? null };
+}
+
+/** 5.4.1 e: closed wins; else the furthest step recorded (rank 1–3 in the register's order). */
+function handlingOf(closedAt: string | null, rank: unknown): AlertHandling {
+  if (closedAt !== null) return 'closed';
+  if (rank === null || rank === undefined) return 'new';
+  return HANDLING_STEPS[Number(rank) - 1] ?? 'new';
 }
 
 function attemptToDb(r: AttemptRow): Record<string, unknown> {

@@ -24,7 +24,16 @@ export interface AlertRow {
   readonly suppressed: Suppression | null;
 }
 
-export type AlertEventType = 'repeated' | 'confirmed' | 'closed' | 'escalated' | 'channel-gap';
+/**
+ * `received`, `verified`, `notified`: the monitoring centre's handling steps (CQC/SC 11002 5.4.1 e,
+ * the alarm handling register), between the alarm coming in and its close.
+ */
+export type AlertEventType =
+  'repeated' | 'confirmed' | 'closed' | 'escalated' | 'channel-gap' | 'received' | 'verified' | 'notified';
+
+/** The handling steps an operator records, in the order of the register (5.4.1 e). */
+export type HandlingStep = 'received' | 'verified' | 'notified';
+export const HANDLING_STEPS: readonly HandlingStep[] = ['received', 'verified', 'notified'];
 
 export interface AlertEventRow {
   readonly alertId: string;
@@ -34,6 +43,11 @@ export interface AlertEventRow {
   readonly note: string | null;
   readonly sourceId: string | null;
   readonly detail: Readonly<Record<string, unknown>>;
+}
+
+/** An event as the register shows it: with the actor's username (null: no actor, or an unknown account). */
+export interface AlertEventView extends AlertEventRow {
+  readonly actorName: string | null;
 }
 
 export type AttemptChannel = 'app' | 'sms' | 'voice';
@@ -58,6 +72,12 @@ export interface AttemptRow {
 /** An alert's lifecycle, derived from its rows: raised → notified → confirmed → closed. */
 export type AlertState = 'suppressed' | 'raised' | 'notified' | 'confirmed' | 'closed';
 
+/**
+ * How far the monitoring centre's handling got (5.4.1 e): the furthest step recorded in the order
+ * new → received → verified → notified → closed; closed (by a person or a restoration) wins.
+ */
+export type AlertHandling = 'new' | HandlingStep | 'closed';
+
 export interface AlertSummary extends AlertRow {
   readonly state: AlertState;
   /** First hand-over to the unit on any channel (CQC83-831102-2025 Annex B "sent to the unit"). */
@@ -67,9 +87,10 @@ export interface AlertSummary extends AlertRow {
   readonly confirmedAt: string | null;
   readonly closedAt: string | null;
   readonly repeats: number;
+  readonly handling: AlertHandling;
 }
 
 export interface AlertDetail extends AlertSummary {
-  readonly events: readonly AlertEventRow[];
+  readonly events: readonly AlertEventView[];
   readonly attempts: readonly AttemptRow[];
 }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AlertUpdateRelay } from './app/alert-update.relay';
 import { AlertsGateway } from './app/alerts.gateway';
 import { AppChannel } from './app/app.channel';
 import { OperatorAlertRelay } from './app/operator-alert.relay';
@@ -17,6 +18,7 @@ import { TwilioChannelsModule, TwilioModule } from './twilio/twilio.module';
     AppChannel,
     AlertsGateway,
     OperatorAlertRelay,
+    AlertUpdateRelay,
     DispatchService,
     NotifierRunner,
   ],

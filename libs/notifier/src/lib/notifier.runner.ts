@@ -1,14 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EVENT_BUS, EventBus } from '@fireiot/bus';
-import { AlertRaised } from '@fireiot/events';
+import { AlertRaised, stopsEscalation } from '@fireiot/events';
 import { AlertRepository, alertFromRow } from '@fireiot/evidence';
 import { DispatchService } from './dispatch.service';
 
 /**
  * Runs the notifier: consumes raised alerts (fire alarms on their priority topic) and the
- * lifecycle of alerts (a confirmation stops escalation). At start it resumes what a previous
- * run left unfinished: every unconfirmed alert of the last `resumeWindowMs` is dispatched again
- * against its recorded attempts, so nothing is lost and nothing accepted is sent twice.
+ * lifecycle of alerts (a confirmation or a close stops escalation). At start it resumes what a
+ * previous run left unfinished: every unconfirmed alert of the last `resumeWindowMs` is
+ * dispatched again against its recorded attempts, so nothing is lost and nothing accepted is
+ * sent twice.
  */
 @Injectable()
 export class NotifierRunner {
@@ -26,7 +27,11 @@ export class NotifierRunner {
     const onAlert = async (m: AlertRaised): Promise<void> => void d.handle(m);
     await this.bus.subscribe('fireiot.alerts.fire.v1', 'notifier', onAlert);
     await this.bus.subscribe('fireiot.alerts.v1', 'notifier', onAlert);
-    await this.bus.subscribe('fireiot.alerts.lifecycle.v1', 'notifier', async (m) => d.settle(m.alertId));
+    // A confirmation or a close ends escalation (4.3.3); the centre's handling steps (received,
+    // verified, notified: 5.4.1 e) do not, the unit still has to confirm.
+    await this.bus.subscribe('fireiot.alerts.lifecycle.v1', 'notifier', async (m) => {
+      if (stopsEscalation(m.type)) d.settle(m.alertId);
+    });
     const resumed = await this.resume(new Date(Date.now() - resumeWindowMs).toISOString());
     this.logger.log({ msg: 'notifier ready', resumed });
     return { resumed };

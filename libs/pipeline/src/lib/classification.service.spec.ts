@@ -157,6 +157,25 @@ describe(ClassificationService.name, () => {
       expect(found).toMatchObject({ repeats: 1, state: 'closed' });
     });
 
+    it('keeps an alarm open through confirmation and the handling steps (5.4.1 e); re-arms it on close only', async () => {
+      const { deviceId, deviceKey } = await provision();
+      const fire = () => service.onFrame(message(deviceKey, deviceId, componentFrame(['fire-alarm'])));
+      await fire();
+      await eventually(() => published.length === 1, 'the first alert');
+      const alertId = published[0]?.alertId ?? '';
+      for (const type of ['received', 'verified', 'notified', 'confirmed'] as const) {
+        service.onLifecycle({ alertId, type });
+        await fire();
+      }
+      await alerts.flush();
+      expect(published).toHaveLength(1);
+      expect(await alerts.find(alertId)).toMatchObject({ repeats: 4 });
+      service.onLifecycle({ alertId, type: 'closed' });
+      await fire();
+      await eventually(() => published.length === 2, 'a new alert after the close');
+      expect(published[1]?.alertId).not.toBe(alertId);
+    });
+
     it('records, without sending, the alerts of a shielded device (4.4.4), out of scope (4.3.4) or unprovisioned', async () => {
       const shielded = await provision();
       shields.set({

@@ -10,7 +10,7 @@ import {
 } from '@fireiot/alerting';
 import { deterministicUuid } from '@fireiot/secrets';
 import { EVENT_BUS, EventBus } from '@fireiot/bus';
-import { AlertLifecycle, FrameReceived, microsToIso, ReceiveClock, SensorEvent } from '@fireiot/events';
+import { AlertLifecycle, FrameReceived, microsToIso, rearmsAlarm, ReceiveClock, SensorEvent } from '@fireiot/events';
 import { AlertRepository, alertFromRow, AlertRow, Suppression, UnitDirectory } from '@fireiot/evidence';
 import { observationsOfFrame, observationsOfSensor } from './observation.mapper';
 import { ProcessingWatermark } from './processing.watermark';
@@ -88,7 +88,8 @@ export class ClassificationService {
 
   /** A person closed an alarm: its next occurrence raises a new alert. */
   onLifecycle(message: Pick<AlertLifecycle, 'alertId' | 'type'>): void {
-    if (message.type === 'closed') this.book.close(message.alertId);
+    // Only a close ends the alarm; confirmations and handling steps (5.4.1 e) leave it open.
+    if (rearmsAlarm(message.type)) this.book.close(message.alertId);
   }
 
   private async process(

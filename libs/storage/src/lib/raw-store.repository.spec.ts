@@ -51,6 +51,7 @@ describe(RawStore.name, () => {
       '1763780000000_raw-storage',
       '1763790000000_alerting',
       '1763800000000_watchdog',
+      '1763810000000_console',
     ]);
   });
 

@@ -52,9 +52,22 @@ export class AlertsGateway implements OnGatewayInit, OnGatewayConnection {
 
   /** Emits `event` to every connected operator's socket (not unit users'); returns how many. */
   emitToOperators(event: string, payload: unknown): number {
+    return this.emitWhere((who) => who.unitId === null, event, payload);
+  }
+
+  /**
+   * Emits `event` to every operator's socket and to the sockets of the users of `unitId` (null:
+   * operators only); returns how many.
+   */
+  emitToUnit(unitId: string | null, event: string, payload: unknown): number {
+    return this.emitWhere((who) => who.unitId === null || (unitId !== null && who.unitId === unitId), event, payload);
+  }
+
+  private emitWhere(to: (who: AppSubscriber) => boolean, event: string, payload: unknown): number {
     let sent = 0;
     for (const socket of this.namespace?.sockets.values() ?? []) {
-      if ((socket.data as { who?: AppSubscriber }).who?.unitId !== null) continue;
+      const who = (socket.data as { who?: AppSubscriber }).who;
+      if (who === undefined || !to(who)) continue;
       socket.emit(event, payload);
       sent++;
     }
