@@ -1,10 +1,12 @@
 import { ConsoleLogger, DynamicModule, INestApplication, Logger, LogLevel, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
 import { FireiotConfig, loadConfig } from '@fireiot/config';
 import { Gb26875ServerOptions } from '@fireiot/gateway';
 import { DatabaseHandle } from '@fireiot/storage';
 import { PlatformLifecycle } from './platform.lifecycle';
 import { IngestionModule } from './ingestion.module';
+import { mountWebUi, webUiIndex } from './web-ui.static';
 
 export interface RunningPlatform {
   readonly app: INestApplication;
@@ -25,13 +27,15 @@ export interface PlatformOptions {
 }
 
 export async function startPlatform(config: FireiotConfig, options: PlatformOptions = {}): Promise<RunningPlatform> {
-  const app = await NestFactory.create(
+  const app = await NestFactory.create<NestExpressApplication>(
     IngestionModule.forRoot(config, options.gateway, options.modules, options.ingest ?? true),
     {
       logger: platformLogger(config),
       abortOnError: false,
     },
   );
+  // The web console (FIREIOT_WEB_DIR), mounted before the routes are, which listen() registers.
+  mountWebUi(app, config.web.dir);
   const lifecycle = app.get(PlatformLifecycle);
   const { gb26875, mqtt } = await lifecycle.start();
   await app.listen(config.http.port, config.host);
@@ -72,6 +76,7 @@ export function describeListeners(config: FireiotConfig, ports: RunningPlatform[
   return [
     'fireiot is running',
     `  HTTP API       http://${host}:${ports.http}   (GET /healthz, /readyz, /metrics; /api/…; socket.io /alerts)`,
+    ...(webUiIndex(config.web.dir) === null ? [] : [`  web console    http://${host}:${ports.http}/`]),
     ...devices,
     `  database       ${config.database.url === null ? `embedded PostgreSQL, data in ${config.dataDir}/pg` : 'external (FIREIOT_DATABASE_URL)'}`,
     `  event bus      ${config.kafka.brokers === null ? 'in-process' : `Kafka ${config.kafka.brokers.join(',')}`}`,

@@ -3,6 +3,7 @@ import { AlertDetail, AlertSummary } from '@fireiot/evidence';
 import { Principal } from '@fireiot/identity';
 import { BearerAuthGuard } from '../auth/bearer-auth.guard';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
+import { Roles } from '../auth/roles.decorator';
 import { AlertsErrorFilter } from './alerts-error.filter';
 import { AlertsService } from './alerts.service';
 
@@ -27,6 +28,14 @@ export class AlertsController {
   @HttpCode(200)
   confirm(@CurrentPrincipal() who: Principal, @Param('id') id: string, @Body() body: unknown): Promise<AlertDetail> {
     return this.alerts.confirm(who, id, body);
+  }
+
+  /** The monitoring centre's handling steps (CQC/SC 11002 5.4.1 e): operators only. */
+  @Post(':id/steps')
+  @HttpCode(200)
+  @Roles('operator')
+  step(@CurrentPrincipal() who: Principal, @Param('id') id: string, @Body() body: unknown): Promise<AlertDetail> {
+    return this.alerts.step(who, id, body);
   }
 
   @Post(':id/close')

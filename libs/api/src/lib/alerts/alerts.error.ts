@@ -1,6 +1,13 @@
 import { HttpStatus } from '@nestjs/common';
 
-export type AlertsErrorCode = 'invalid-request' | 'not-found' | 'forbidden' | 'already-confirmed' | 'already-closed';
+export type AlertsErrorCode =
+  | 'invalid-request'
+  | 'not-found'
+  | 'forbidden'
+  | 'already-confirmed'
+  | 'already-closed'
+  /** A step the register takes once (`received`) was recorded already (5.4.1 e). */
+  | 'step-already-recorded';
 
 /** Errors of the alerts API, each with its HTTP status (mapped exhaustively). */
 export class AlertsError extends Error {
@@ -22,6 +29,7 @@ export class AlertsError extends Error {
         return HttpStatus.FORBIDDEN;
       case 'already-confirmed':
       case 'already-closed':
+      case 'step-already-recorded':
         return HttpStatus.CONFLICT;
     }
   }

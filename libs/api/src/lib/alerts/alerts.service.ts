@@ -1,7 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { isAlertKind } from '@fireiot/alerting';
 import { EVENT_BUS, EventBus } from '@fireiot/bus';
-import { describeZodIssues, microsToIso, ReceiveClock } from '@fireiot/events';
+import { AlertLifecycleType, describeZodIssues, microsToIso, ReceiveClock } from '@fireiot/events';
 import { AlertDetail, AlertRepository, AlertSummary } from '@fireiot/evidence';
 import { Principal } from '@fireiot/identity';
 import { z } from 'zod';
@@ -20,15 +20,41 @@ export const closeSchema = z.strictObject({
   /** What was done (5.4.1 e: the handling register). */
   note: z.string().trim().min(1, 'say what was done').max(1000),
 });
+/**
+ * `POST /api/alerts/:id/steps` (5.4.1 e): a step of the monitoring centre's handling. `received`
+ * (taken in hand) may say nothing; `verified` says what checking found, `notified` whom was told.
+ */
+export const stepSchema = z.discriminatedUnion('step', [
+  z.strictObject({
+    step: z.literal('received'),
+    note: z
+      .string()
+      .trim()
+      .max(1000)
+      .transform((n) => (n === '' ? undefined : n))
+      .optional(),
+  }),
+  z.strictObject({
+    step: z.literal('verified'),
+    note: z.string().trim().min(1, 'say how the alarm was verified and what was found').max(1000),
+  }),
+  z.strictObject({
+    step: z.literal('notified'),
+    note: z.string().trim().min(1, 'say who was notified (the unit, the fire brigade …)').max(1000),
+  }),
+]);
+export type StepBody = z.infer<typeof stepSchema>;
 
 /**
  * The unit apps' view of alerts (CQC/SC 11002 4.2 b–d) and the handling register (5.4.1 e):
- * list and read, scoped by role and unit; confirm (unit users of that unit, operators); close
- * with what was done. Every action is an appended event, published for the notifier (stops
- * escalation) and the pipeline (a closed alarm re-arms).
+ * list and read, scoped by role and unit; confirm (unit users of that unit, operators); the
+ * centre's handling steps (operators: received, verified, notified); close with what was done.
+ * Every action is an appended event, published for the notifier (a confirmation or close stops
+ * escalation), the pipeline (a closed alarm re-arms) and the consoles and apps (live updates).
  */
 @Injectable()
 export class AlertsService {
+  private readonly logger = new Logger(AlertsService.name);
   private readonly clock = new ReceiveClock();
 
   constructor(
@@ -73,6 +99,32 @@ export class AlertsService {
     return this.get(who, id);
   }
 
+  /**
+   * Records a handling step (operators only: the route's `@Roles`). Nothing after a close;
+   * `received` once (the register's row, unique in the table against a simultaneous second one).
+   */
+  async step(who: Principal, id: string, body: unknown): Promise<AlertDetail> {
+    const { step, note } = parse(stepSchema, body ?? {});
+    const alert = await this.actionable(who, id);
+    if (alert.closedAt !== null) throw new AlertsError('already-closed', `closed at ${alert.closedAt}`);
+    const taken = alert.events.find((e) => e.type === 'received');
+    if (step === 'received' && taken !== undefined) {
+      throw new AlertsError('step-already-recorded', `received at ${taken.at} by ${taken.actorName ?? taken.actor}`);
+    }
+    const at = microsToIso(this.clock.now().wallUs);
+    const stored = await this.alerts.appendStep({
+      alertId: alert.id,
+      type: step,
+      at,
+      actor: who.userId,
+      note: note ?? null,
+    });
+    if (!stored) throw new AlertsError('step-already-recorded', `alert ${alert.id} was received already`);
+    await this.publish(who, alert, step, at, note ?? null);
+    this.logger.log({ msg: 'alert handling step', alertId: alert.id, step, actor: who.userId });
+    return this.get(who, id);
+  }
+
   private async actionable(who: Principal, id: string): Promise<AlertDetail> {
     if (who.role === 'auditor') throw new AlertsError('forbidden', 'auditors have read-only access');
     return this.get(who, id);
@@ -81,6 +133,11 @@ export class AlertsService {
   private async append(who: Principal, alert: AlertDetail, type: 'confirmed' | 'closed', note: string | null) {
     const at = microsToIso(this.clock.now().wallUs);
     await this.alerts.addEvent({ alertId: alert.id, type, at, actor: who.userId, note, sourceId: null, detail: {} });
+    await this.publish(who, alert, type, at, note);
+  }
+
+  /** To the notifier (escalation), the pipeline (re-arming) and every console and app (`alert-updated`). */
+  private async publish(who: Principal, alert: AlertDetail, type: AlertLifecycleType, at: string, note: string | null) {
     await this.bus.publish('fireiot.alerts.lifecycle.v1', alert.deviceKey, {
       alertId: alert.id,
       unitId: alert.unitId,

@@ -46,6 +46,45 @@ describe(AuthController.name, () => {
     expect(JSON.stringify(sessions)).not.toContain(String(login.body['accessToken']));
   });
 
+  it('GET /api/auth/me: the account, its unit’s name and the centre’s time zone, for every role', async () => {
+    const me = await api.call('GET', '/api/auth/me', { token: adminToken });
+    expect(me).toMatchObject({ status: 200 });
+    expect(me.body).toEqual({
+      userId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      username: 'admin',
+      role: 'operator',
+      unitId: null,
+      unitName: null,
+      timeZone: 'Asia/Shanghai',
+    });
+    const unitId = createdId(
+      await api.call('POST', '/api/units', { token: adminToken, body: { name: '国贸大厦 Tower' } }),
+    );
+    createdId(
+      await api.call('POST', `/api/units/${unitId}/users`, {
+        token: adminToken,
+        body: { username: 'me-unit-user', password: 'password-1' },
+      }),
+    );
+    const unitUser = await api.login('me-unit-user', 'password-1');
+    expect((await api.call('GET', '/api/auth/me', { token: unitUser })).body).toEqual({
+      userId: expect.any(String),
+      username: 'me-unit-user',
+      role: 'unit',
+      unitId,
+      unitName: '国贸大厦 Tower',
+      timeZone: 'Asia/Shanghai',
+    });
+    const elsewhere = await startApiApp(db, { FIREIOT_TIME_ZONE: 'Europe/Paris' });
+    try {
+      const token = await elsewhere.login(ADMIN.username, ADMIN.password);
+      expect((await elsewhere.call('GET', '/api/auth/me', { token })).body).toMatchObject({ timeZone: 'Europe/Paris' });
+    } finally {
+      await elsewhere.close();
+    }
+    expect((await api.call('GET', '/api/auth/me')).status).toBe(401);
+  });
+
   it('answers a wrong password and an unknown user alike: 401 invalid-credentials', async () => {
     const wrong = await api.call('POST', '/api/auth/login', {
       body: { username: 'admin', password: 'not-the-password' },

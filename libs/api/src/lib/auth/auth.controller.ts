@@ -5,6 +5,7 @@ import { ZodValidationPipe } from '../http/zod-validation.pipe';
 import { LoginBody, loginSchema } from './auth.schema';
 import { BearerAuthGuard, bearerTokenOf } from './bearer-auth.guard';
 import { CurrentPrincipal } from './current-principal.decorator';
+import { MeService, MeView } from './me.service';
 
 export interface LoginResponse {
   readonly accessToken: string;
@@ -14,11 +15,17 @@ export interface LoginResponse {
   readonly unitId: string | null;
 }
 
-/** Contract, "HTTP API": `POST /api/auth/login` `{ username, password }` → `{ accessToken }` (and more). */
+/**
+ * Contract, "HTTP API": `POST /api/auth/login` `{ username, password }` → `{ accessToken }` (and
+ * more); `GET /api/auth/me`; `POST /api/auth/logout`.
+ */
 @Controller('api/auth')
 @UseFilters(IdentityErrorFilter)
 export class AuthController {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly account: MeService,
+  ) {}
 
   @Post('login')
   @HttpCode(200)
@@ -33,10 +40,11 @@ export class AuthController {
     };
   }
 
+  /** Any authenticated role: the account, its unit's name and the centre's time zone. */
   @Get('me')
   @UseGuards(BearerAuthGuard)
-  me(@CurrentPrincipal() principal: Principal): Principal {
-    return principal;
+  me(@CurrentPrincipal() principal: Principal): Promise<MeView> {
+    return this.account.me(principal);
   }
 
   @Post('logout')

@@ -49,3 +49,9 @@ export const createDeviceSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 export type CreateDeviceBody = z.infer<typeof createDeviceSchema>;
+
+/** `GET /api/devices/:id/readings` (CQC/SC 11002 4.2 b): the latest uploads, newest first. */
+export const readingsQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(20),
+});
+export type ReadingsQuery = z.infer<typeof readingsQuerySchema>;
