@@ -1,4 +1,5 @@
 import nx from '@nx/eslint-plugin';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 /**
  * Module boundaries. Every project carries one `type:*` and one `scope:*` tag (project.json).
@@ -51,6 +52,8 @@ const depConstraints = [
     sourceTag: 'scope:cli',
     onlyDependOnLibsWithTags: ['scope:cli', 'scope:ingest', 'scope:protocol', 'scope:shared'],
   },
+  // The browser apps (apps/web) talk to the platform over HTTP and socket.io only: no server code in a bundle.
+  { sourceTag: 'scope:web', onlyDependOnLibsWithTags: ['scope:web'] },
   // The composition root of `npm start`: the one project allowed to wire every scope together.
   {
     sourceTag: 'scope:platform',
@@ -64,7 +67,7 @@ export default [
   ...nx.configs['flat/javascript'],
   { ignores: ['**/dist', '**/node_modules', '**/coverage', '**/.fireiot', '**/tmp', '**/.nx'] },
   {
-    files: ['**/*.ts', '**/*.js', '**/*.mjs', '**/*.cjs'],
+    files: ['**/*.ts', '**/*.tsx', '**/*.js', '**/*.mjs', '**/*.cjs'],
     rules: {
       '@nx/enforce-module-boundaries': [
         'error',
@@ -78,7 +81,7 @@ export default [
     },
   },
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
@@ -89,6 +92,10 @@ export default [
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
+  },
+  {
+    files: ['apps/web/**/*.tsx', 'apps/web/**/*.ts'],
+    ...reactHooks.configs.flat['recommended-latest'],
   },
   {
     files: ['**/*.js', '**/*.cjs'],

@@ -1,0 +1,123 @@
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useParams } from 'react-router';
+import { ALERT_KINDS, AlertKind } from '../api/api.model';
+import { formatDuration, zonedInputToIso } from '../format/time.format';
+import { AlertDetailView } from '../shared/alert-detail.view';
+import { useAlert, useAlerts } from '../shared/queries';
+import { ErrorNote, KindBadge, Loading, Time, useTimeZone } from '../shared/ui';
+
+/**
+ * The auditor's read-only view: every alert with its receive time, first hand-over, latency and
+ * whether its clause's deadline was met; the detail has each channel's timestamps (Annex B).
+ */
+export function AuditAlertsPage() {
+  const { t } = useTranslation();
+  const timeZone = useTimeZone();
+  const [kind, setKind] = useState<AlertKind | ''>('');
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
+  const alerts = useAlerts(
+    {
+      kind: kind || undefined,
+      from: zonedInputToIso(from, timeZone) ?? undefined,
+      to: zonedInputToIso(to, timeZone) ?? undefined,
+      limit: 1000,
+    },
+    'search',
+  );
+  return (
+    <div className="audit">
+      <p className="muted">{t('audit.readOnly')}</p>
+      <div className="filters">
+        <select value={kind} onChange={(e) => setKind(e.target.value as AlertKind | '')}>
+          <option value="">{t('board.all')}</option>
+          {ALERT_KINDS.map((k) => (
+            <option key={k} value={k}>
+              {t(`kind.${k}`)}
+            </option>
+          ))}
+        </select>
+        <label>
+          {t('unit.from')} <input type="datetime-local" value={from} onChange={(e) => setFrom(e.target.value)} />
+        </label>
+        <label>
+          {t('unit.to')} <input type="datetime-local" value={to} onChange={(e) => setTo(e.target.value)} />
+        </label>
+      </div>
+      <ErrorNote error={alerts.error} />
+      {alerts.isPending && <Loading />}
+      <div className="table-wrap">
+        <table data-testid="audit-table">
+          <thead>
+            <tr>
+              <th>{t('alert.receivedAt')}</th>
+              <th>{t('board.filterKind')}</th>
+              <th>{t('alert.clause')}</th>
+              <th>{t('alert.device')}</th>
+              <th>{t('alert.firstSentAt')}</th>
+              <th>{t('audit.firstSent')}</th>
+              <th>{t('audit.deadlineMet')}</th>
+              <th>{t('alert.status')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(alerts.data ?? []).map((a) => (
+              <tr key={a.id} data-testid="alert-row" data-alert-id={a.id}>
+                <td>
+                  <Link to={`/audit/alerts/${a.id}`}>
+                    <Time iso={a.receivedAt} />
+                  </Link>
+                </td>
+                <td>
+                  <KindBadge kind={a.kind} />
+                </td>
+                <td>
+                  {a.clause}
+                  {a.item ? ` ${a.item})` : ''}
+                </td>
+                <td>{a.deviceKey}</td>
+                <td>
+                  <Time iso={a.firstSentAt} />
+                </td>
+                <td>{formatDuration(a.firstSentElapsedMs)}</td>
+                <td>
+                  {a.deadlineMet === null ? (
+                    '—'
+                  ) : a.deadlineMet ? (
+                    <span className="ok">✓</span>
+                  ) : (
+                    <span className="bad">✗</span>
+                  )}
+                </td>
+                <td>{a.suppressed ?? t(`state.${a.state}`)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}
+
+export function AuditAlertPage() {
+  const { t } = useTranslation();
+  const { id = '' } = useParams();
+  const alert = useAlert(id);
+  return (
+    <div>
+      <Link to="/audit" className="back">
+        ← {t('app.back')}
+      </Link>
+      {alert.isPending ? (
+        <Loading />
+      ) : alert.data ? (
+        <AlertDetailView alert={alert.data} />
+      ) : (
+        <p className="error" data-testid="alert-not-found">
+          {t('alert.notFound')}
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,163 @@
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type {
+  AlertDetail,
+  AlertSummary,
+  Device,
+  DutyEntry,
+  DutyView,
+  HandlingStep,
+  MaintenanceDue,
+  OperatorAlert,
+  Reading,
+  Shield,
+  Unit,
+} from '../api/api.model';
+import { useSession } from '../auth/session.context';
+
+export interface AlertQuery {
+  readonly kind?: string;
+  readonly from?: string;
+  readonly to?: string;
+  readonly unitId?: string;
+  readonly limit?: number;
+}
+
+/** `GET /api/alerts` (scoped to the caller's unit by the platform). `live` lists are pushed into. */
+export function useAlerts(query: AlertQuery, scope: 'live' | 'search' = 'live') {
+  const { api } = useSession();
+  return useQuery({
+    queryKey: ['alerts', scope, query],
+    queryFn: async () => (await api.get<{ alerts: AlertSummary[] }>('/api/alerts', { ...query })).alerts,
+    placeholderData: keepPreviousData,
+    refetchInterval: scope === 'live' ? 30_000 : false,
+  });
+}
+
+export function useAlert(id: string) {
+  const { api } = useSession();
+  return useQuery({
+    queryKey: ['alert', id],
+    queryFn: () => api.get<AlertDetail>(`/api/alerts/${encodeURIComponent(id)}`),
+    retry: (count, error) => count < 2 && !(error instanceof Error && 'status' in error && error.status === 404),
+  });
+}
+
+/** An action on an alert; the alert and every list refresh when it is done. */
+export function useAlertAction(id: string) {
+  const { api } = useSession();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (
+      action:
+        { kind: 'confirm' } | { kind: 'step'; step: HandlingStep; note: string } | { kind: 'close'; note: string },
+    ) => {
+      switch (action.kind) {
+        case 'confirm':
+          return api.post<AlertDetail>(`/api/alerts/${id}/confirm`, {});
+        case 'step':
+          return api.post<AlertDetail>(`/api/alerts/${id}/steps`, {
+            step: action.step,
+            ...(action.note.trim() === '' ? {} : { note: action.note.trim() }),
+          });
+        case 'close':
+          return api.post<AlertDetail>(`/api/alerts/${id}/close`, { note: action.note.trim() });
+      }
+    },
+    onSuccess: (detail) => {
+      queryClient.setQueryData(['alert', id], detail);
+      void queryClient.invalidateQueries({ queryKey: ['alerts'] });
+    },
+  });
+}
+
+export function useDevices() {
+  const { api } = useSession();
+  return useQuery({
+    queryKey: ['devices'],
+    queryFn: async () => (await api.get<{ devices: Device[] }>('/api/devices')).devices,
+    refetchInterval: 10_000,
+  });
+}
+
+export function useReadings(deviceId: string | null) {
+  const { api } = useSession();
+  return useQuery({
+    queryKey: ['readings', deviceId],
+    queryFn: async () =>
+      (await api.get<{ readings: Reading[] }>(`/api/devices/${deviceId ?? ''}/readings`, { limit: 10 })).readings,
+    enabled: deviceId !== null,
+    refetchInterval: 10_000,
+  });
+}
+
+export function useUnits() {
+  const { api } = useSession();
+  return useQuery({
+    queryKey: ['units'],
+    queryFn: async () => (await api.get<{ units: Unit[] }>('/api/units')).units,
+    staleTime: 60_000,
+  });
+}
+
+export function useShields() {
+  const { api } = useSession();
+  return useQuery({
+    queryKey: ['shields'],
+    queryFn: async () => (await api.get<{ shields: Shield[] }>('/api/shields')).shields,
+  });
+}
+
+export function useShieldActions() {
+  const { api } = useSession();
+  const queryClient = useQueryClient();
+  const done = () => {
+    void queryClient.invalidateQueries({ queryKey: ['shields'] });
+    void queryClient.invalidateQueries({ queryKey: ['devices'] });
+  };
+  const set = useMutation({
+    mutationFn: (v: { deviceId: string; reason: string; expiresAt: string }) =>
+      api.post<Shield>(`/api/devices/${v.deviceId}/shields`, { reason: v.reason, expiresAt: v.expiresAt }),
+    onSuccess: done,
+  });
+  const lift = useMutation({
+    mutationFn: (v: { shieldId: string; reason: string }) =>
+      api.post<Shield>(`/api/shields/${v.shieldId}/lift`, { reason: v.reason }),
+    onSuccess: done,
+  });
+  return { set, lift };
+}
+
+export function useDuty() {
+  const { api } = useSession();
+  return useQuery({
+    queryKey: ['duty'],
+    queryFn: () => api.get<DutyView>('/api/duty', { limit: 200 }),
+    refetchInterval: 15_000,
+  });
+}
+
+export function useDutyAction() {
+  const { api } = useSession();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (a: { path: 'start' | 'end' | 'entries' | 'handover'; body: Record<string, string> }) =>
+      api.post<DutyEntry>(`/api/duty/${a.path}`, a.body),
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['duty'] }),
+  });
+}
+
+export function useMaintenanceDue() {
+  const { api } = useSession();
+  return useQuery({
+    queryKey: ['maintenance-due'],
+    queryFn: () => api.get<MaintenanceDue>('/api/maintenance/due', { limit: 200 }),
+  });
+}
+
+export function useOperatorAlerts() {
+  const { api } = useSession();
+  return useQuery({
+    queryKey: ['operator-alerts'],
+    queryFn: async () => (await api.get<{ alerts: OperatorAlert[] }>('/api/operator-alerts', { limit: 20 })).alerts,
+  });
+}
