@@ -19,6 +19,7 @@ import { AlertingModule } from '@fireiot/alerting-service';
  */
 const OPERATOR = { username: 'operator', password: 'fireiot-demo' };
 const UNIT_USER = { username: 'demo-unit', password: 'fireiot-demo' };
+const AUDITOR = { username: 'auditor', password: 'fireiot-demo' };
 const CONTACT = { name: '值班电话 Duty phone', phone: '+8613800000001', channels: ['sms', 'voice'] };
 const SENSORS = ['pump-room-pressure', 'roof-tank-level', 'fire-pump-cabinet'];
 const SENSOR_SECRET = 'demo-sensor-secret';
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
   const api = new DemoApi(`http://127.0.0.1:${platform.ports.http}`);
   await api.login(OPERATOR);
   const unitId = await api.seedUnit();
+  await api.auditor();
   const devices = Number(process.env['FIREIOT_DEMO_DEVICES'] ?? 20);
   for (let i = 0; i < devices; i++)
     await api.device({ unitId, kind: 'uitd', address: String(100_000 + i), power: 'mains' });
@@ -56,9 +58,11 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       '',
+      `open ${api.base}/ in a browser (the monitoring-centre console, the unit app, the audit view)`,
       'demo unit "演示单位 Demo unit" is provisioned; log in with',
       `  operator (monitoring centre)  ${OPERATOR.username} / ${OPERATOR.password}`,
       `  unit user (the unit's app)    ${UNIT_USER.username} / ${UNIT_USER.password}`,
+      `  auditor (read-only)           ${AUDITOR.username} / ${AUDITOR.password}`,
       `  curl -s -X POST ${api.base}/api/auth/login -H 'content-type: application/json' \\`,
       `       -d '{"username":"${UNIT_USER.username}","password":"${UNIT_USER.password}"}'`,
       `  then GET ${api.base}/api/alerts with "Authorization: Bearer <accessToken>"`,
@@ -154,6 +158,11 @@ class DemoApi {
     await this.call('POST', `/api/units/${id}/users`, UNIT_USER);
     await this.call('POST', `/api/units/${id}/contacts`, CONTACT);
     return id;
+  }
+
+  /** The read-only auditor account (kept across restarts: 409 = already there). */
+  async auditor(): Promise<void> {
+    await this.call('POST', '/api/users', { ...AUDITOR, role: 'auditor' }, [409]);
   }
 
   async device(body: Record<string, string>): Promise<void> {
