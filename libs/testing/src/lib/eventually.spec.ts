@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { eventually } from './eventually';
 import { freePort } from './free-port';
 
@@ -21,8 +22,15 @@ describe(eventually.name, () => {
 });
 
 describe(freePort.name, () => {
-  it('gives a port that can be listened on', async () => {
+  it('gives a port that can be listened on, below the kernel’s ephemeral range (outgoing connections never take it)', async () => {
     const port = await freePort();
-    expect(port).toBeGreaterThan(0);
+    expect(port).toBeGreaterThanOrEqual(20_000);
+    expect(port).toBeLessThan(32_768);
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 });
