@@ -247,6 +247,10 @@ describe('web console and unit app in Chromium', () => {
     await operator.getByTestId('device-state-filter').selectOption('online');
     await operator.locator('[data-testid="device-row"][data-device-key="uitd:710003"]').waitFor();
     expect(await operator.locator('[data-testid="device-row"][data-device-key="uitd:710002"]').count()).toBe(0);
+    // Its fire alarm is still open: the row says so.
+    await operator
+      .locator('[data-device-key="uitd:710003"] [data-testid="open-condition"][data-kind="fire-alarm"]')
+      .waitFor();
     await screenshot(operator, 'console-devices');
 
     await operator.getByRole('link', { name: '值班记录' }).click();

@@ -1,11 +1,10 @@
-import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import { ALERT_KINDS, AlertKind } from '../api/api.model';
-import { formatDuration, zonedInputToIso } from '../format/time.format';
+import { formatDuration } from '../format/time.format';
 import { AlertDetailView } from '../shared/alert-detail.view';
+import { useAlertSearch } from '../shared/alert-filters.view';
 import { useAlert, useAlerts } from '../shared/queries';
-import { ErrorNote, KindBadge, Loading, Time, useTimeZone } from '../shared/ui';
+import { ErrorNote, KindBadge, Loading, Time } from '../shared/ui';
 
 /**
  * The auditor's read-only view: every alert with its receive time, first hand-over, latency and
@@ -13,38 +12,12 @@ import { ErrorNote, KindBadge, Loading, Time, useTimeZone } from '../shared/ui';
  */
 export function AuditAlertsPage() {
   const { t } = useTranslation();
-  const timeZone = useTimeZone();
-  const [kind, setKind] = useState<AlertKind | ''>('');
-  const [from, setFrom] = useState('');
-  const [to, setTo] = useState('');
-  const alerts = useAlerts(
-    {
-      kind: kind || undefined,
-      from: zonedInputToIso(from, timeZone) ?? undefined,
-      to: zonedInputToIso(to, timeZone) ?? undefined,
-      limit: 1000,
-    },
-    'search',
-  );
+  const { query, fields } = useAlertSearch(1000);
+  const alerts = useAlerts(query, 'search');
   return (
     <div className="audit">
       <p className="muted">{t('audit.readOnly')}</p>
-      <div className="filters">
-        <select value={kind} onChange={(e) => setKind(e.target.value as AlertKind | '')}>
-          <option value="">{t('board.all')}</option>
-          {ALERT_KINDS.map((k) => (
-            <option key={k} value={k}>
-              {t(`kind.${k}`)}
-            </option>
-          ))}
-        </select>
-        <label>
-          {t('unit.from')} <input type="datetime-local" value={from} onChange={(e) => setFrom(e.target.value)} />
-        </label>
-        <label>
-          {t('unit.to')} <input type="datetime-local" value={to} onChange={(e) => setTo(e.target.value)} />
-        </label>
-      </div>
+      <div className="filters">{fields}</div>
       <ErrorNote error={alerts.error} />
       {alerts.isPending && <Loading />}
       <div className="table-wrap">

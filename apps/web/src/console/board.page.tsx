@@ -1,8 +1,9 @@
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import { ALERT_KINDS, AlertKind, AlertSummary } from '../api/api.model';
+import type { AlertKind, AlertSummary } from '../api/api.model';
 import { useLive, useSiren } from '../live/live.context';
+import { KindSelect } from '../shared/alert-filters.view';
 import { boardOrder, mergeAlerts } from '../shared/alert.order';
 import { useAlerts, useOperatorAlerts, useUnits } from '../shared/queries';
 import { ErrorNote, KindBadge, Loading, Panel, Time } from '../shared/ui';
@@ -36,15 +37,7 @@ export function BoardPage() {
         </strong>
         <span className="fire-count">{t('board.fireCount', { count: fires.length })}</span>
         <label>
-          {t('board.filterKind')}{' '}
-          <select value={kind} onChange={(e) => setKind(e.target.value as AlertKind | '')} data-testid="kind-filter">
-            <option value="">{t('board.all')}</option>
-            {ALERT_KINDS.map((k) => (
-              <option key={k} value={k}>
-                {t(`kind.${k}`)}
-              </option>
-            ))}
-          </select>
+          {t('board.filterKind')} <KindSelect value={kind} onChange={setKind} />
         </label>
         <label>
           <input type="checkbox" checked={showClosed} onChange={(e) => setShowClosed(e.target.checked)} />{' '}

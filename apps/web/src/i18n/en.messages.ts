@@ -134,6 +134,7 @@ export const en = {
     shieldActive: 'shielded',
     lift: 'Lift',
     liftReason: 'Why is the shield lifted?',
+    withOpenAlerts: 'With open alarms or faults',
     readings: 'Readings',
     noReadings: 'No readings yet.',
     count: '{{count}} devices',

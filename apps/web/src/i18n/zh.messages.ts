@@ -139,6 +139,7 @@ export const zh: Messages = {
     shieldActive: '已屏蔽',
     lift: '解除',
     liftReason: '解除屏蔽的原因？',
+    withOpenAlerts: '有未处理报警或故障',
     readings: '数据',
     noReadings: '暂无数据。',
     count: '共 {{count}} 台设备',

@@ -1,12 +1,15 @@
 import { FormEvent, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { CommunicationState, Device } from '../api/api.model';
+import type { AlertKind, CommunicationState, Device } from '../api/api.model';
 import { useMe } from '../auth/session.context';
 import { zonedInputToIso } from '../format/time.format';
-import { useDevices, useReadings, useShieldActions, useShields, useUnits } from './queries';
-import { CommBadge, ErrorNote, Loading, Time, useTimeZone } from './ui';
+import { useAlerts, useDevices, useReadings, useShieldActions, useShields, useUnits } from './queries';
+import { CommBadge, ErrorNote, KindBadge, Loading, Time, useTimeZone } from './ui';
 
 const STATES: readonly CommunicationState[] = ['online', 'silent', 'lost', 'never-seen'];
+/** The open conditions a device row shows (a restoration or a lost link is shown by its state). */
+const CONDITIONS: readonly AlertKind[] = ['fire-alarm', 'fault', 'abnormal'];
+type OpenConditions = ReadonlyMap<AlertKind, number>;
 
 /**
  * Devices and their states (CQC/SC 11002 4.2 b, 4.3.4, 4.4.2): communication state, last seen,
@@ -23,18 +26,32 @@ export function DeviceListView() {
   const [unitId, setUnitId] = useState('');
   const [state, setState] = useState<CommunicationState | ''>('');
   const [open, setOpen] = useState<string | null>(null);
+  const [faultyOnly, setFaultyOnly] = useState(false);
+  // The same list the board and the unit's page hold (one cache entry): what is still open per device.
+  const alerts = useAlerts({ limit: me.role === 'unit' ? 200 : 500 });
+  const conditions = useMemo(() => {
+    const byDevice = new Map<string, Map<AlertKind, number>>();
+    for (const a of alerts.data ?? []) {
+      if (a.closedAt !== null || a.suppressed !== null || !CONDITIONS.includes(a.kind)) continue;
+      const counts = byDevice.get(a.deviceKey) ?? new Map<AlertKind, number>();
+      counts.set(a.kind, (counts.get(a.kind) ?? 0) + 1);
+      byDevice.set(a.deviceKey, counts);
+    }
+    return byDevice;
+  }, [alerts.data]);
   const shown = useMemo(() => {
     const needle = search.trim().toLowerCase();
     return (devices.data ?? []).filter(
       (d) =>
         (unitId === '' || d.unitId === unitId) &&
         (state === '' || d.communication.state === state) &&
+        (!faultyOnly || conditions.has(d.deviceKey)) &&
         (needle === '' ||
           [d.address, d.deviceKey, d.description ?? '', d.unit?.name ?? ''].some((s) =>
             s.toLowerCase().includes(needle),
           )),
     );
-  }, [devices.data, search, unitId, state]);
+  }, [devices.data, search, unitId, state, faultyOnly, conditions]);
   return (
     <div className="devices">
       <div className="filters">
@@ -71,6 +88,10 @@ export function DeviceListView() {
             </option>
           ))}
         </select>
+        <label>
+          <input type="checkbox" checked={faultyOnly} onChange={(e) => setFaultyOnly(e.target.checked)} />{' '}
+          {t('devices.withOpenAlerts')}
+        </label>
         <span className="muted">{t('devices.count', { count: shown.length })}</span>
       </div>
       <ErrorNote error={devices.error} />
@@ -82,6 +103,7 @@ export function DeviceListView() {
             <DeviceRow
               key={d.id}
               device={d}
+              conditions={conditions.get(d.deviceKey) ?? null}
               operator={operator}
               open={open === d.id}
               toggle={() => setOpen(open === d.id ? null : d.id)}
@@ -95,11 +117,13 @@ export function DeviceListView() {
 
 function DeviceRow({
   device,
+  conditions,
   operator,
   open,
   toggle,
 }: {
   device: Device;
+  conditions: OpenConditions | null;
   operator: boolean;
   open: boolean;
   toggle: () => void;
@@ -123,6 +147,11 @@ function DeviceRow({
         <span className="device-meta">
           {t('devices.lastSeen')}: <Time iso={device.lastSeenAt} />
         </span>
+        {[...(conditions ?? [])].map(([kind, count]) => (
+          <span key={kind} data-testid="open-condition" data-kind={kind}>
+            <KindBadge kind={kind} /> ×{count}
+          </span>
+        ))}
         {device.activeShields > 0 && (
           <span className="badge shielded">
             {t('devices.shieldActive')} ×{device.activeShields}

@@ -5,7 +5,8 @@ import type { AlertSummary } from '../api/api.model';
 import { formatDuration } from '../format/time.format';
 import { useLive, useSiren } from '../live/live.context';
 import { mergeAlerts, needsConfirmation, unitOrder } from '../shared/alert.order';
-import { useAlertAction, useAlerts } from '../shared/queries';
+import { ConfirmButton } from '../shared/confirm.button';
+import { useAlerts } from '../shared/queries';
 import { ErrorNote, KindBadge, Loading, Time } from '../shared/ui';
 
 /**
@@ -49,7 +50,6 @@ export function UnitAlertsPage() {
 
 export function UnitAlertCard({ alert }: { alert: AlertSummary }) {
   const { t } = useTranslation();
-  const action = useAlertAction(alert.id);
   const location = typeof alert.detail['location'] === 'string' ? alert.detail['location'] : null;
   return (
     <li
@@ -70,20 +70,7 @@ export function UnitAlertCard({ alert }: { alert: AlertSummary }) {
           {alert.firstSentElapsedMs !== null && ` · ${t('alert.latency')} ${formatDuration(alert.firstSentElapsedMs)}`}
         </div>
       </Link>
-      {needsConfirmation(alert) ? (
-        <button
-          type="button"
-          className="primary confirm"
-          data-testid="confirm-button"
-          disabled={action.isPending}
-          onClick={() => action.mutate({ kind: 'confirm' })}
-        >
-          {t('alert.confirm')}
-        </button>
-      ) : (
-        alert.confirmedAt !== null && <span className="ok">✓ {t('state.confirmed')}</span>
-      )}
-      <ErrorNote error={action.error} />
+      <ConfirmButton alert={alert} />
     </li>
   );
 }

@@ -1,28 +1,16 @@
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ALERT_KINDS, AlertKind } from '../api/api.model';
-import { zonedInputToIso } from '../format/time.format';
+import { useAlertSearch } from '../shared/alert-filters.view';
 import { useAlerts } from '../shared/queries';
-import { ErrorNote, Loading, useTimeZone } from '../shared/ui';
+import { ErrorNote, Loading } from '../shared/ui';
 import { UnitAlertCard } from './unit-alerts.page';
 
 /** The unit's alert history with search: kind and period on the platform, words on the page. */
 export function UnitHistoryPage() {
   const { t } = useTranslation();
-  const timeZone = useTimeZone();
-  const [kind, setKind] = useState<AlertKind | ''>('');
-  const [from, setFrom] = useState('');
-  const [to, setTo] = useState('');
   const [text, setText] = useState('');
-  const alerts = useAlerts(
-    {
-      kind: kind || undefined,
-      from: zonedInputToIso(from, timeZone) ?? undefined,
-      to: zonedInputToIso(to, timeZone) ?? undefined,
-      limit: 500,
-    },
-    'search',
-  );
+  const { query, fields } = useAlertSearch(500);
+  const alerts = useAlerts(query, 'search');
   const shown = useMemo(() => {
     const needle = text.trim().toLowerCase();
     return (alerts.data ?? []).filter(
@@ -39,20 +27,7 @@ export function UnitHistoryPage() {
           onChange={(e) => setText(e.target.value)}
           data-testid="history-search"
         />
-        <select value={kind} onChange={(e) => setKind(e.target.value as AlertKind | '')}>
-          <option value="">{t('board.all')}</option>
-          {ALERT_KINDS.map((k) => (
-            <option key={k} value={k}>
-              {t(`kind.${k}`)}
-            </option>
-          ))}
-        </select>
-        <label>
-          {t('unit.from')} <input type="datetime-local" value={from} onChange={(e) => setFrom(e.target.value)} />
-        </label>
-        <label>
-          {t('unit.to')} <input type="datetime-local" value={to} onChange={(e) => setTo(e.target.value)} />
-        </label>
+        {fields}
       </div>
       <ErrorNote error={alerts.error} />
       {alerts.isPending && <Loading />}
