@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { memo, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import type { AlertKind, AlertSummary } from '../api/api.model';
@@ -61,7 +61,8 @@ export function BoardPage() {
   );
 }
 
-function BoardRow({ alert, unit }: { alert: AlertSummary; unit: string | null }) {
+/** One row; re-rendered only when its alert changes (the list re-renders on every push). */
+const BoardRow = memo(function BoardRow({ alert, unit }: { alert: AlertSummary; unit: string | null }) {
   const { t } = useTranslation();
   const urgent = alert.kind === 'fire-alarm' && alert.closedAt === null;
   const location = typeof alert.detail['location'] === 'string' ? alert.detail['location'] : null;
@@ -88,7 +89,7 @@ function BoardRow({ alert, unit }: { alert: AlertSummary; unit: string | null })
       </Link>
     </li>
   );
-}
+});
 
 function PlatformAlerts() {
   const { t } = useTranslation();

@@ -13,6 +13,9 @@ export interface Live {
   readonly operatorAlerts: readonly OperatorAlert[];
 }
 
+/** How often at most a burst of pushes re-reads the lists. */
+const REFRESH_MS = 1_000;
+
 const LiveContext = createContext<Live>({ connected: false, pushed: [], operatorAlerts: [] });
 
 /**
@@ -33,36 +36,47 @@ export function LiveProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     if (token === null || role === null || role === 'auditor') return undefined;
     const socket = io('/alerts', { auth: { token }, transports: ['websocket'] });
+    // Lists are re-read at most every REFRESH_MS however many pushes arrive (a burst of alarms is
+    // not a burst of 500-row reads); a pushed alert shows at once from `pushed` meanwhile.
     const timers = new Set<ReturnType<typeof setTimeout>>();
-    const refresh = (keys: readonly (readonly string[])[]) => {
+    const pending = new Map<string, readonly string[]>();
+    let flushAt = 0;
+    const flush = () => {
+      flushAt = 0;
+      const keys = [...pending.values()];
+      pending.clear();
       for (const key of keys) void queryClient.invalidateQueries({ queryKey: key });
     };
-    const later = (ms: number, keys: readonly (readonly string[])[]) => {
+    const refresh = (keys: readonly (readonly string[])[], delayMs = REFRESH_MS) => {
+      for (const key of keys) pending.set(key.join('\u0000'), key);
+      const at = Date.now() + delayMs;
+      if (flushAt !== 0 && flushAt <= at) return;
+      flushAt = at;
       const timer = setTimeout(() => {
         timers.delete(timer);
-        refresh(keys);
-      }, ms);
+        if (flushAt !== 0 && Date.now() >= flushAt - 5) flush();
+      }, delayMs);
       timers.add(timer);
     };
     socket.on('connect', () => {
       setConnected(true);
-      refresh([['alerts']]);
+      refresh([['alerts']], 0);
     });
     socket.on('disconnect', () => setConnected(false));
     socket.on('alert', (push: AlertPush, ack?: (reply: unknown) => void) => {
       ack?.({ ok: true });
       setPushed((list) => [push, ...list.filter((p) => p.alertId !== push.alertId)].slice(0, 200));
       if (push.kind !== 'fire-alarm') alarmSound.chime();
+      // Read after the alert's row is committed (the push can beat it to the database).
       refresh([['alerts']]);
-      // The push can beat the alert's row to the database: read again shortly.
-      later(1000, [['alerts']]);
     });
     socket.on('alert-updated', (update: AlertUpdate) => {
-      refresh([['alerts'], ['alert', update.alertId]]);
+      void queryClient.invalidateQueries({ queryKey: ['alert', update.alertId] });
+      refresh([['alerts']], 100);
     });
     socket.on('operator-alert', (alert: OperatorAlert) => {
       setOperatorAlerts((list) => [alert, ...list.filter((a) => a.id !== alert.id)].slice(0, 50));
-      refresh([['operator-alerts']]);
+      refresh([['operator-alerts']], 0);
     });
     return () => {
       for (const timer of timers) clearTimeout(timer);

@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { memo, useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import type { AlertSummary } from '../api/api.model';
@@ -48,7 +48,8 @@ export function UnitAlertsPage() {
   );
 }
 
-export function UnitAlertCard({ alert }: { alert: AlertSummary }) {
+/** One alert card; re-rendered only when its alert changes. */
+export const UnitAlertCard = memo(function UnitAlertCard({ alert }: { alert: AlertSummary }) {
   const { t } = useTranslation();
   const location = typeof alert.detail['location'] === 'string' ? alert.detail['location'] : null;
   return (
@@ -73,4 +74,4 @@ export function UnitAlertCard({ alert }: { alert: AlertSummary }) {
       <ConfirmButton alert={alert} />
     </li>
   );
-}
+});
