@@ -9,6 +9,21 @@ const UNIT_PASSWORD = 'unit-password-1';
 const AUDITOR = { username: 'auditor-web', password: 'auditor-password-1' };
 /** How far the page scrolls sideways (run in the page). */
 const SIDEWAYS = 'document.documentElement.scrollWidth - window.innerWidth';
+/** A datetime-local value for this time tomorrow, wall time in the platform's zone. */
+function tomorrowInShanghai(): string {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone: 'Asia/Shanghai',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(new Date(Date.now() + 86_400_000));
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${get('year')}-${get('month')}-${get('day')}T${get('hour')}:${get('minute')}`;
+}
+
 const FIRE_ROW = '[data-testid="alert-row"][data-kind="fire-alarm"]';
 
 /**
@@ -252,6 +267,25 @@ describe('web console and unit app in Chromium', () => {
       .locator('[data-device-key="uitd:710003"] [data-testid="open-condition"][data-kind="fire-alarm"]')
       .waitFor();
     await screenshot(operator, 'console-devices');
+
+    // Shield a device with a reason and an expiry (4.4.4), then lift it.
+    await operator.getByTestId('device-state-filter').selectOption('');
+    const row = operator.locator('[data-testid="device-row"][data-device-key="uitd:710002"]');
+    await row.locator('button').first().click();
+    await row.getByTestId('shield-reason').fill('更换2层探测器');
+    await row.getByTestId('shield-until').fill(tomorrowInShanghai());
+    await row.getByTestId('shield-submit').click();
+    await row.getByTestId('shield-badge').waitFor();
+    const shields = await h.http<{ shields: { deviceKey: string; reason: string; active: boolean }[] }>(
+      'GET',
+      '/api/shields',
+    );
+    expect(shields.body.shields).toContainEqual(
+      expect.objectContaining({ deviceKey: 'uitd:710002', reason: '更换2层探测器', active: true }),
+    );
+    await row.getByTestId('lift-reason').fill('更换完毕');
+    await row.getByTestId('lift-submit').click();
+    await row.getByTestId('shield-badge').waitFor({ state: 'detached' });
 
     await operator.getByRole('link', { name: '值班记录' }).click();
     await operator.getByTestId('duty-start').click();

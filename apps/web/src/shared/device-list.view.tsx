@@ -153,7 +153,7 @@ function DeviceRow({
           </span>
         ))}
         {device.activeShields > 0 && (
-          <span className="badge shielded">
+          <span className="badge shielded" data-testid="shield-badge">
             {t('devices.shieldActive')} ×{device.activeShields}
           </span>
         )}
@@ -215,11 +215,13 @@ function Shields({ device }: { device: Device }) {
             {s.subject ?? device.deviceKey}: {s.reason} → <Time iso={s.expiresAt} />{' '}
             <input
               placeholder={t('devices.liftReason')}
+              data-testid="lift-reason"
               value={liftReason}
               onChange={(e) => setLiftReason(e.target.value)}
             />
             <button
               type="button"
+              data-testid="lift-submit"
               disabled={liftReason.trim() === '' || lift.isPending}
               onClick={() =>
                 lift.mutate({ shieldId: s.shieldId, reason: liftReason.trim() }, { onSuccess: () => setLiftReason('') })
