@@ -65,6 +65,11 @@ describe('web console and unit app in Chromium', () => {
     expect(await index.text()).toContain('<div id="root">');
     const manifest = (await (await fetch(`${h.baseUrl}/manifest.webmanifest`)).json()) as Record<string, unknown>;
     expect(manifest).toMatchObject({ start_url: '/app', display: 'standalone' });
+    // A production build: React's development build (what NODE_ENV=test would give) is several times slower.
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(await (await fetch(`${h.baseUrl}/`)).text())?.[1];
+    expect(script).toBeDefined();
+    const bundle = await (await fetch(`${h.baseUrl}${script ?? ''}`)).text();
+    expect(bundle).not.toContain('Each child in a list should have a unique');
     const missing = await fetch(`${h.baseUrl}/api/no-such-route`);
     expect(missing.status).toBe(404);
     expect(missing.headers.get('content-type')).toContain('application/json');
