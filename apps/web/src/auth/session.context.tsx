@@ -40,14 +40,14 @@ export function SessionProvider({ queryClient, children }: { queryClient: QueryC
     localStorage.setItem(TOKEN_KEY, accessToken);
     setToken(accessToken);
   }, []);
-  const value: Session = {
-    token,
-    me: token === null ? null : (me.data ?? null),
-    loading: token !== null && me.isPending,
-    api,
-    login,
-    logout,
-  };
+  const signedIn = token === null ? null : (me.data ?? null);
+  const loading = token !== null && me.isPending;
+  // One value object while nothing changes: every component reading the session (every time on
+  // the page) re-renders only when it does.
+  const value: Session = useMemo(
+    () => ({ token, me: signedIn, loading, api, login, logout }),
+    [token, signedIn, loading, api, login, logout],
+  );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
 

@@ -31,7 +31,10 @@ export function BoardPage() {
   useSiren(fires.some((a) => a.handling === 'new'));
   return (
     <div className="board">
-      <div className={`board-summary ${fires.length > 0 ? 'fire' : ''}`} data-testid="board-summary">
+      <div
+        className={`board-summary ${fires.length > 0 ? 'fire' : ''} ${fires.some((a) => a.handling === 'new') ? 'flash' : ''}`}
+        data-testid="board-summary"
+      >
         <strong>
           {t('board.openAlarms')}: {open.length}
         </strong>
@@ -68,7 +71,7 @@ const BoardRow = memo(function BoardRow({ alert, unit }: { alert: AlertSummary; 
   const location = typeof alert.detail['location'] === 'string' ? alert.detail['location'] : null;
   return (
     <li
-      className={`alarm kind-${alert.kind} ${urgent && alert.handling === 'new' ? 'flash' : ''} ${alert.closedAt ? 'closed' : ''}`}
+      className={`alarm kind-${alert.kind} ${urgent && alert.handling === 'new' ? 'unreceived' : ''} ${alert.closedAt ? 'closed' : ''}`}
       data-testid="alert-row"
       data-alert-id={alert.id}
       data-kind={alert.kind}

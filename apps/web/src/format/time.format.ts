@@ -7,19 +7,34 @@ export function formatTime(iso: string | null | undefined, timeZone: string, lan
   if (iso === null || iso === undefined) return '—';
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  const parts = new Intl.DateTimeFormat(language === 'en' ? 'en-GB' : 'zh-CN', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(date);
+  const parts = formatter(language, timeZone).formatToParts(date);
   const part = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)?.value ?? '';
   const ms = String(date.getUTCMilliseconds()).padStart(3, '0');
   return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}:${part('second')}.${ms}`;
+}
+
+/**
+ * One formatter per language and zone: building an `Intl.DateTimeFormat` costs far more than
+ * using one (the web-live bench's board spent most of its script time building them).
+ */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(language: string, timeZone: string): Intl.DateTimeFormat {
+  const key = `${language}|${timeZone}`;
+  let format = formatters.get(key);
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat(language === 'en' ? 'en-GB' : 'zh-CN', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    });
+    formatters.set(key, format);
+  }
+  return format;
 }
 
 /** A latency for people: `850 ms`, `2.4 s`, `1 min 30 s`. */

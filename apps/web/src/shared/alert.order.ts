@@ -63,6 +63,17 @@ export function summaryFromPush(push: AlertPush): AlertSummary {
   };
 }
 
+/** The same summary object for the same push, so a memoised row does not re-render. */
+const fromPush = new WeakMap<AlertPush, AlertSummary>();
+function pushedSummary(push: AlertPush): AlertSummary {
+  let summary = fromPush.get(push);
+  if (summary === undefined) {
+    summary = summaryFromPush(push);
+    fromPush.set(push, summary);
+  }
+  return summary;
+}
+
 /** The fetched list with pushed alerts it does not have yet, in `order`. */
 export function mergeAlerts(
   fetched: readonly AlertSummary[],
@@ -70,6 +81,6 @@ export function mergeAlerts(
   order: (a: AlertSummary, b: AlertSummary) => number,
 ): AlertSummary[] {
   const known = new Set(fetched.map((a) => a.id));
-  const extra = pushed.filter((p) => !known.has(p.alertId)).map(summaryFromPush);
+  const extra = pushed.filter((p) => !known.has(p.alertId)).map(pushedSummary);
   return [...fetched, ...extra].sort(order);
 }
