@@ -15,10 +15,13 @@
  * Also: the bundle's size (raw and gzip), and sign-in → board shown for an operator with the
  * alarms on it.
  *
+ * WEB_BENCH_PROFILE=<file.cpuprofile> writes the board page's CPU profile over the run (open it in
+ * Chrome DevTools).
+ *
  * Needs Debian's Chromium (/usr/bin/chromium, as the browser tests): without it the bench says so
  * and exits 0. Reports, never gates; a crash or a sanity failure (an alarm never shown) exits 1.
  */
-import { appendFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
@@ -120,6 +123,13 @@ async function main(): Promise<void> {
       devices.push({ device: await h.uitd(units[unit]?.unitId ?? '', 720_000 + i), unit });
     }
 
+    // WEB_BENCH_PROFILE=<file>: the board page's CPU profile over the run (Chrome DevTools format).
+    const profileTo = process.env['WEB_BENCH_PROFILE'];
+    const cdp = profileTo ? await board.context().newCDPSession(board) : null;
+    if (cdp) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.start');
+    }
     const started = Date.now();
     const sends: Promise<unknown>[] = [];
     for (let i = 0; i < ALARMS; i++) {
@@ -139,6 +149,10 @@ async function main(): Promise<void> {
     // Let the last rows arrive (they should within a second; a slower one is measured, not lost).
     await new Promise((r) => setTimeout(r, 3_000));
 
+    if (cdp && profileTo) {
+      const { profile } = await cdp.send('Profiler.stop');
+      writeFileSync(profileTo, JSON.stringify(profile));
+    }
     const alerts = (
       await h.http<{ alerts: AlertView[] }>('GET', `/api/alerts?kind=fire-alarm&limit=${Math.min(1000, ALARMS + 100)}`)
     ).body.alerts;
