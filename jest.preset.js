@@ -6,6 +6,9 @@ const nxPreset = require('@nx/jest/preset').default;
 module.exports = {
   ...nxPreset,
   testEnvironment: 'node',
+  // Integration specs start real services (an embedded PostgreSQL, Nest apps, brokers) in their
+  // hooks; with every project's specs running at once on two cores that can outlast Jest's 5 s.
+  testTimeout: 60_000,
   transform: {
     '^.+\\.[tj]s$': [
       '@swc/jest',

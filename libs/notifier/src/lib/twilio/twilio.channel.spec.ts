@@ -108,12 +108,13 @@ describe(TwilioSmsChannel.name, () => {
   });
 
   it('retries a timed-out attempt under its key: the message the slow provider created is not sent twice', async () => {
-    fake.behave({ kind: 'stall', ms: 400, times: 1 });
-    const channel = new TwilioSmsChannel(configFor(fake, { FIREIOT_PROVIDER_TIMEOUT_MS: '150' }));
+    // Wide margins: the retry must be answered within the timeout even on a loaded CI machine.
+    fake.behave({ kind: 'stall', ms: 2_500, times: 1 });
+    const channel = new TwilioSmsChannel(configFor(fake, { FIREIOT_PROVIDER_TIMEOUT_MS: '1000' }));
     const request = { notice: notice(), attemptKey: 'al-1:c-1:sms:1', to: TO };
 
     const first = await channel.send(request);
-    await fake.waitFor((r) => r.httpStatus === 201, 2000);
+    await fake.waitFor((r) => r.httpStatus === 201, 5_000);
     const retry = await channel.send(request);
 
     expect(first).toMatchObject({ outcome: 'failed', retryable: true });
