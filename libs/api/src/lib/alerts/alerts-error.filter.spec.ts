@@ -1,4 +1,5 @@
-import { ArgumentsHost, HttpStatus } from '@nestjs/common';
+import { HttpStatus } from '@nestjs/common';
+import { fakeHttpHost } from '../http/fake-http-host.test-util';
 import { AlertsErrorFilter } from './alerts-error.filter';
 import { AlertsError, AlertsErrorCode } from './alerts.error';
 
@@ -14,20 +15,13 @@ const EXPECTED: Record<AlertsErrorCode, HttpStatus> = {
 describe(AlertsErrorFilter.name, () => {
   it('maps every code to its status with { error: { code, message } }', () => {
     for (const [code, status] of Object.entries(EXPECTED) as [AlertsErrorCode, HttpStatus][]) {
-      const sent: { status?: number; body?: unknown } = {};
-      const response = {
-        status(s: number) {
-          sent.status = s;
-          return response;
-        },
-        json(body: unknown) {
-          sent.body = body;
-          return response;
-        },
-      };
-      const host = { switchToHttp: () => ({ getResponse: () => response }) } as unknown as ArgumentsHost;
+      const { host, sent } = fakeHttpHost();
       new AlertsErrorFilter().catch(new AlertsError(code, `because ${code}`), host);
-      expect({ code, ...sent }).toEqual({ code, status, body: { error: { code, message: `because ${code}` } } });
+      expect({ code, status: sent.status, body: sent.body }).toEqual({
+        code,
+        status,
+        body: { error: { code, message: `because ${code}` } },
+      });
     }
   });
 });

@@ -1,4 +1,5 @@
-import { ArgumentsHost, HttpStatus } from '@nestjs/common';
+import { HttpStatus } from '@nestjs/common';
+import { fakeHttpHost } from '../http/fake-http-host.test-util';
 import { DutyErrorFilter } from './duty-error.filter';
 import { DutyError, DutyErrorCode } from './duty.error';
 
@@ -11,21 +12,13 @@ const EXPECTED: Record<DutyErrorCode, HttpStatus> = {
 describe(DutyErrorFilter.name, () => {
   it('maps every code to its status with { error: { code, message } }', () => {
     for (const [code, status] of Object.entries(EXPECTED) as [DutyErrorCode, HttpStatus][]) {
-      const sent: { status?: number; body?: unknown } = {};
-      const response = {
-        status(s: number) {
-          sent.status = s;
-          return response;
-        },
-        json(body: unknown) {
-          sent.body = body;
-          return response;
-        },
-        setHeader: () => response,
-      };
-      const host = { switchToHttp: () => ({ getResponse: () => response }) } as unknown as ArgumentsHost;
+      const { host, sent } = fakeHttpHost();
       new DutyErrorFilter().catch(new DutyError(code, `because ${code}`), host);
-      expect({ code, ...sent }).toEqual({ code, status, body: { error: { code, message: `because ${code}` } } });
+      expect({ code, status: sent.status, body: sent.body }).toEqual({
+        code,
+        status,
+        body: { error: { code, message: `because ${code}` } },
+      });
     }
   });
 });

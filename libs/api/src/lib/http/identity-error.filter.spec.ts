@@ -1,5 +1,6 @@
-import { ArgumentsHost, HttpStatus } from '@nestjs/common';
+import { HttpStatus } from '@nestjs/common';
 import { IdentityError, IdentityErrorCode } from '@fireiot/identity';
+import { fakeHttpHost } from './fake-http-host.test-util';
 import { httpStatusOf, IdentityErrorFilter, toHttpException } from './identity-error.filter';
 
 const EXPECTED: Record<IdentityErrorCode, HttpStatus> = {
@@ -15,30 +16,10 @@ const EXPECTED: Record<IdentityErrorCode, HttpStatus> = {
   'device-exists': 409,
 };
 
-function fakeHost() {
-  const sent: { status?: number; body?: unknown; headers: Record<string, string> } = { headers: {} };
-  const response = {
-    status(code: number) {
-      sent.status = code;
-      return response;
-    },
-    json(body: unknown) {
-      sent.body = body;
-      return response;
-    },
-    setHeader(name: string, value: string) {
-      sent.headers[name] = value;
-      return response;
-    },
-  };
-  const host = { switchToHttp: () => ({ getResponse: () => response }) } as unknown as ArgumentsHost;
-  return { host, sent };
-}
-
 describe(IdentityErrorFilter.name, () => {
   it('maps every code to its status with { error: { code, message } }', () => {
     for (const [code, status] of Object.entries(EXPECTED) as [IdentityErrorCode, HttpStatus][]) {
-      const { host, sent } = fakeHost();
+      const { host, sent } = fakeHttpHost();
       new IdentityErrorFilter().catch(new IdentityError(code, `because ${code}`), host);
       expect({ code, status: sent.status, body: sent.body }).toEqual({
         code,
@@ -51,10 +32,10 @@ describe(IdentityErrorFilter.name, () => {
   });
 
   it('adds the Bearer challenge to token failures only', () => {
-    const expired = fakeHost();
+    const expired = fakeHttpHost();
     new IdentityErrorFilter().catch(new IdentityError('token-expired', 'old'), expired.host);
     expect(expired.sent.headers['WWW-Authenticate']).toBe('Bearer realm="fireiot", error="invalid_token"');
-    const login = fakeHost();
+    const login = fakeHttpHost();
     new IdentityErrorFilter().catch(new IdentityError('invalid-credentials', 'no'), login.host);
     expect(login.sent.headers).toEqual({});
   });

@@ -1,4 +1,5 @@
-import { ArgumentsHost, HttpStatus } from '@nestjs/common';
+import { HttpStatus } from '@nestjs/common';
+import { fakeHttpHost } from '../http/fake-http-host.test-util';
 import { MaintenanceErrorFilter } from './maintenance-error.filter';
 import { MaintenanceError, MaintenanceErrorCode } from './maintenance.error';
 
@@ -13,21 +14,13 @@ const EXPECTED: Record<MaintenanceErrorCode, HttpStatus> = {
 describe(MaintenanceErrorFilter.name, () => {
   it('maps every code to its status with { error: { code, message } }', () => {
     for (const [code, status] of Object.entries(EXPECTED) as [MaintenanceErrorCode, HttpStatus][]) {
-      const sent: { status?: number; body?: unknown } = {};
-      const response = {
-        status(s: number) {
-          sent.status = s;
-          return response;
-        },
-        json(body: unknown) {
-          sent.body = body;
-          return response;
-        },
-        setHeader: () => response,
-      };
-      const host = { switchToHttp: () => ({ getResponse: () => response }) } as unknown as ArgumentsHost;
+      const { host, sent } = fakeHttpHost();
       new MaintenanceErrorFilter().catch(new MaintenanceError(code, `because ${code}`), host);
-      expect({ code, ...sent }).toEqual({ code, status, body: { error: { code, message: `because ${code}` } } });
+      expect({ code, status: sent.status, body: sent.body }).toEqual({
+        code,
+        status,
+        body: { error: { code, message: `because ${code}` } },
+      });
     }
   });
 });
