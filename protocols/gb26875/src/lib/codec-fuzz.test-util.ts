@@ -1,5 +1,3 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import extra from '../fixtures/gb26875-vectors.extra.json';
 import publicVectors from '../fixtures/gb26875-vectors.public.json';
 import { OBJECT_CODECS } from './adu-object.codec';
@@ -20,10 +18,10 @@ import { GB26875_ERROR_CODES, Gb26875Error, type Gb26875ErrorCode } from './gb26
 /*
  * The seeded fuzz of the decoder, the encoder and the stream reader behind codec.fuzz.spec.ts.
  *
- * A plain module, free of jest, so that the spec can run it in worker threads: in jest's VM
+ * A plain module, free of jest, so that the spec can run it in child processes: in jest's VM
  * context every global lookup the library makes (Buffer, Number, JSON, …) costs ~0.4 µs, which
  * made the same work about 1.7 times slower. It does not throw when a property fails: it counts,
- * and keeps the first failures as plain (structured-cloneable) data for the caller to assert on.
+ * and keeps the first failures as plain (JSON) data for the caller to assert on.
  *
  * Most of the time goes to the library itself: a failed decode builds an error carrying the hex of
  * the whole input (~1 µs for the Error, ~4 ns a byte for the hex), a success is decoded, turned to
@@ -343,15 +341,14 @@ export interface FuzzSummary {
   };
 }
 
-/** A full GC, when V8 lets us expose it (as the codec bench does); null otherwise. */
-function exposeGc(): (() => void) | null {
-  try {
-    setFlagsFromString('--expose-gc');
-    const gc: unknown = runInNewContext('gc');
-    return typeof gc === 'function' ? (gc as () => void) : null;
-  } catch {
-    return null;
-  }
+/**
+ * A full GC, when the process was started with --expose-gc (codec.fuzz.spec.ts starts it so);
+ * null otherwise. Never set at run time with v8.setFlagsFromString: V8's flags are process-wide
+ * and changing them in a running process is undefined behaviour.
+ */
+function exposedGc(): (() => void) | null {
+  const gc: unknown = (globalThis as { gc?: unknown }).gc;
+  return typeof gc === 'function' ? (gc as () => void) : null;
 }
 
 /**
@@ -411,7 +408,7 @@ export function runFuzz(options: FuzzOptions): FuzzSummary {
       // Not this warm-up's business: vectors.spec.ts checks the vectors.
     }
   }
-  const gc = exposeGc();
+  const gc = exposedGc();
   gc?.();
   const start = process.memoryUsage();
   const heap = {
@@ -589,4 +586,15 @@ export function runFuzz(options: FuzzOptions): FuzzSummary {
     reader: { stats: reader.stats, maxBuffered, pushed, consumed },
     heap,
   };
+}
+
+/*
+ * Run as a child process by codec.fuzz.spec.ts:
+ *   node --expose-gc -r @swc-node/register codec-fuzz.test-util.ts '<FuzzOptions[] as JSON>'
+ * fuzzes the shards one after the other and sends the summaries back over the IPC channel.
+ */
+if (require.main === module) {
+  const shards = JSON.parse(process.argv[2] ?? '[]') as FuzzOptions[];
+  const summaries = shards.map((options) => runFuzz(options));
+  process.send?.(summaries, () => process.disconnect());
 }

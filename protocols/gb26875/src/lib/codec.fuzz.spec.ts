@@ -1,6 +1,6 @@
+import { type ChildProcess, fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import type { FuzzFailure, FuzzOptions, FuzzSummary } from './codec-fuzz.test-util';
 import { MAX_FRAME_LENGTH } from './frame.codec';
 
@@ -11,10 +11,13 @@ import { MAX_FRAME_LENGTH } from './frame.codec';
  * re-encodes byte for byte from its JSON; a FrameReader fed everything never throws, holds at most
  * one maximum frame and accounts for every byte; the heap does not grow.
  *
- * The fuzz runs in worker threads, not in this spec: jest runs a spec in a VM context where every
- * global lookup the library makes (Buffer, Number, JSON, …) costs ~0.4 µs. It is cut into shards
- * (2, or GB26875_FUZZ_WORKERS if more) that run on GB26875_FUZZ_WORKERS threads (default 2, or 1
- * on one core); the inputs depend on the seed, the scale and the number of shards only.
+ * The fuzz runs in child processes, not in this spec: jest runs a spec in a VM context where every
+ * global lookup the library makes (Buffer, Number, JSON, …) costs ~0.4 µs. Processes, not worker
+ * threads: a process can always be killed, so a hang fails this spec after HANG_MS instead of
+ * keeping jest's process alive, and each gets --expose-gc and its own heap limit from the start.
+ * The run is cut into shards (2, or GB26875_FUZZ_WORKERS if more) that run on
+ * GB26875_FUZZ_WORKERS processes (default 2, or 1 on one core); the inputs depend on the seed,
+ * the scale and the number of shards only.
  *
  * Reproduce a failure with the seed it prints:
  *   GB26875_FUZZ_SEED=<seed> npx jest -c protocols/gb26875/jest.config.js codec.fuzz
@@ -24,7 +27,7 @@ import { MAX_FRAME_LENGTH } from './frame.codec';
  */
 const SEED = Number(process.env['GB26875_FUZZ_SEED'] ?? 0x26875) >>> 0;
 const SCALE = Number(process.env['GB26875_FUZZ_SCALE'] ?? 1);
-/** Threads to run the shards on, in parallel. */
+/** Processes to run the shards on, in parallel. */
 const WORKERS = Math.max(
   1,
   Math.floor(Number(process.env['GB26875_FUZZ_WORKERS'] ?? Math.min(2, availableParallelism()))) || 1,
@@ -32,60 +35,51 @@ const WORKERS = Math.max(
 /** Parts of the run, each from its own stretch of the PRNG's sequence. */
 const SHARDS = Math.max(2, WORKERS);
 const VERBOSE = Boolean(process.env['GB26875_FUZZ_VERBOSE']);
-/** Past this a worker is taken to hang, and terminated. */
+/** Past this a process is taken to hang, and killed. */
 const HANG_MS = 60_000 * Math.max(1, SCALE);
 /** The heap may hold this much more garbage at its fullest than at the start, and keep this much. */
 const HEAP_PEAK_GROWTH = 64 * 2 ** 20;
 const HEAP_RETAINED_GROWTH = 8 * 2 ** 20;
 const MB = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
 
+/** Processes still running; killed after the tests (one may outlive another's failure). */
+const running = new Set<ChildProcess>();
+
 /**
- * Worker source: a plain V8 context, which compiles the TypeScript itself (with @swc-node/register,
- * the workspace tsconfig giving it the `@fireiot/*` paths) and posts back the summary.
+ * Runs the shards one after the other in a new Node process, which compiles the TypeScript itself
+ * (@swc-node/register, with the workspace tsconfig for the `@fireiot/*` paths) and sends back the
+ * summaries.
  */
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-process.env.SWC_NODE_PROJECT = workerData.project;
-require(workerData.register);
-const { runFuzz } = require(workerData.module);
-parentPort.postMessage(workerData.shards.map((options) => runFuzz(options)));
-`;
-
-/** Workers still running; terminated after the tests (one may outlive another's failure). */
-const running = new Set<Worker>();
-
-/** Runs the shards one after the other in a new worker. */
-function runInWorker(shards: FuzzOptions[]): Promise<FuzzSummary[]> {
+function runInProcess(shards: FuzzOptions[]): Promise<FuzzSummary[]> {
   return new Promise<FuzzSummary[]>((done, reject) => {
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: {
-        project: resolve(__dirname, '../../../../tsconfig.base.json'),
-        register: require.resolve('@swc-node/register'),
-        module: resolve(__dirname, 'codec-fuzz.test-util.ts'),
-        shards,
-      },
-      // A hard bound besides the sampled one: a leak ends the worker with ERR_WORKER_OUT_OF_MEMORY.
-      resourceLimits: { maxOldGenerationSizeMb: 512 },
+    const child = fork(resolve(__dirname, 'codec-fuzz.test-util.ts'), [JSON.stringify(shards)], {
+      // --max-old-space-size: a hard bound besides the sampled one; a leak ends the process.
+      execArgv: ['--expose-gc', '--max-old-space-size=512', '-r', require.resolve('@swc-node/register')],
+      env: { ...process.env, SWC_NODE_PROJECT: resolve(__dirname, '../../../../tsconfig.base.json') },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    running.add(worker);
-    const what = `the fuzz worker for shard(s) ${shards.map((o) => o.shard).join(', ')} (seed ${SEED})`;
+    running.add(child);
+    const what = `the fuzz process for shard(s) ${shards.map((o) => o.shard).join(', ')} (seed ${SEED})`;
     let settled = false;
     const settle = (fn: () => void) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      running.delete(worker);
       fn();
-      void worker.terminate();
     };
-    const timer = setTimeout(
-      () => settle(() => reject(new Error(`${what} did not finish within ${HANG_MS / 1000} s: a hang? Terminated.`))),
-      HANG_MS,
-    );
-    worker.once('message', (summaries: FuzzSummary[]) => settle(() => done(summaries)));
-    worker.once('error', (e) => settle(() => reject(new Error(`${what} failed: ${e.stack ?? String(e)}`))));
-    worker.once('exit', (code) => settle(() => reject(new Error(`${what} exited (code ${code}) without a summary`))));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      settle(() => reject(new Error(`${what} did not finish within ${HANG_MS / 1000} s: a hang? Killed.`)));
+    }, HANG_MS);
+    child.once('message', (summaries) => settle(() => done(summaries as FuzzSummary[])));
+    child.once('error', (e) => {
+      child.kill('SIGKILL');
+      settle(() => reject(new Error(`${what} failed: ${e.stack ?? String(e)}`)));
+    });
+    child.once('close', (code, signal) => {
+      running.delete(child);
+      settle(() => reject(new Error(`${what} ended (code ${code}, signal ${signal}) without a summary`)));
+    });
   });
 }
 
@@ -157,12 +151,12 @@ describe(`codec fuzz (seed ${SEED})`, () => {
   let run: FuzzSummary;
 
   beforeAll(async () => {
-    // Shard k runs on worker k mod WORKERS, after the shards before it there.
+    // Shard k runs in process k mod WORKERS, after the shards before it there.
     const perWorker = Array.from({ length: WORKERS }, () => [] as FuzzOptions[]);
     for (let shard = 0; shard < SHARDS; shard++) {
       perWorker[shard % WORKERS]?.push({ seed: SEED, scale: SCALE, shard, shards: SHARDS });
     }
-    shards = (await Promise.all(perWorker.filter((s) => s.length > 0).map(runInWorker))).flat();
+    shards = (await Promise.all(perWorker.filter((s) => s.length > 0).map(runInProcess))).flat();
     run = merge(shards);
     if (VERBOSE) {
       console.log(
@@ -179,8 +173,8 @@ describe(`codec fuzz (seed ${SEED})`, () => {
     }
   }, HANG_MS + 10_000);
 
-  afterAll(async () => {
-    await Promise.all([...running].map((worker) => worker.terminate()));
+  afterAll(() => {
+    for (const child of running) child.kill('SIGKILL');
   });
 
   it('runs every input', () => {
