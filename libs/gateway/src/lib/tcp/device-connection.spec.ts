@@ -234,8 +234,10 @@ describe(DeviceConnection.name, () => {
 
   it('never gives up a frame of a busy connection whose chunks all end mid-frame', async () => {
     // A continuous stream: each write is the tail of one frame and the head of the next, so a
-    // partial frame is held after every chunk, but each one completes within milliseconds.
-    const gw = await res.gateway(ctx, { server: { partialFrameTimeoutMs: 150, resyncAfterMs: 1000 } });
+    // partial frame is held after every chunk, but each one completes within milliseconds. The
+    // stream (60 × 20 ms) lasts three times the partial-frame timeout; the timeout is still long
+    // enough that a loaded machine's stall between two writes does not expire a frame.
+    const gw = await res.gateway(ctx, { server: { partialFrameTimeoutMs: 400, resyncAfterMs: 2000 } });
     const client = await res.client(gw);
     const frames = Array.from({ length: 60 }, (_, n) => upload('3021', n + 1, fireAlarmAdu(n)));
     const stream = Buffer.concat(frames);
@@ -245,9 +247,9 @@ describe(DeviceConnection.name, () => {
       const to = n === frames.length - 1 ? stream.length : (n + 1) * size + Math.floor(size / 2);
       await client.send(stream.subarray(at, to));
       at = to;
-      await delay(10);
+      await delay(20);
     }
-    await client.waitForCount((f) => f.command.code === 3, 60);
+    await client.waitForCount((f) => f.command.code === 3, 60, 15_000);
     expect(client.matching((f) => f.command.code === 6)).toEqual([]);
     expect(await quarantinedFromPeer(ctx, client.peer)).toEqual([]);
     await expectNothingLost(ctx, 'uitd:3021', frames);

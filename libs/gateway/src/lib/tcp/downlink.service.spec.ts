@@ -146,7 +146,8 @@ describe(DownlinkService.name, () => {
   it('resolves when the answer comes to a retransmission', async () => {
     const { gw, device } = await connected('893');
 
-    const answer = gw.downlinks.request('uitd:893', PATROL, { timeoutMs: 150, retries: 3 });
+    // 1 s between transmissions: the answer to the second is in before the last times out, even on a loaded machine.
+    const answer = gw.downlinks.request('uitd:893', PATROL, { timeoutMs: 1000, retries: 3 });
     const [, again] = await device.waitForCount((f) => f.command.code === 4, 2);
     await device.send(
       frame({ serial: again?.serial ?? 0, source: '893', destination: '0', command: 5, adu: uitdStateAdu() }),
@@ -158,8 +159,9 @@ describe(DownlinkService.name, () => {
     const { gw, device } = await connected('898');
 
     const transmitted: [number, number][] = [];
+    // 1 s between transmissions: the answer to the second is in before a third, even on a loaded machine.
     const exchange = gw.downlinks.exchange('uitd:898', PATROL, {
-      timeoutMs: 150,
+      timeoutMs: 1000,
       retries: 3,
       onTransmit: (serial, n) => transmitted.push([serial, n]),
     });
