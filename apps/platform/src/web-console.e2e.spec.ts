@@ -249,6 +249,17 @@ describe('web console and unit app in Chromium', () => {
       const list = await h.http<{ alerts: AlertView[] }>('GET', `/api/alerts?unitId=${unitB.unitId}&kind=fire-alarm`);
       return list.body.alerts.length > 0 ? true : undefined;
     }, 'the second fire alarm is recorded');
+    // The device's last-seen is written apart from the alert: wait for it, or the list may still
+    // show 710003 as never seen.
+    await eventually(async () => {
+      const list = await h.http<{ devices: { deviceKey: string; communication: { state: string } }[] }>(
+        'GET',
+        '/api/devices',
+      );
+      return list.body.devices.find((d) => d.deviceKey === 'uitd:710003')?.communication.state === 'online'
+        ? true
+        : undefined;
+    }, '710003 seen online');
 
     const operator = await page('desktop');
     await signIn(operator, ADMIN.username, ADMIN.password, '/console');
