@@ -28,7 +28,7 @@ export class ApiClient {
     private readonly onUnauthorized: () => void,
   ) {}
 
-  get<T>(path: string, query?: Record<string, string | number | undefined>): Promise<T> {
+  get<T>(path: string, query?: Record<string, string | number | boolean | undefined>): Promise<T> {
     const params = new URLSearchParams();
     for (const [key, value] of Object.entries(query ?? {}))
       if (value !== undefined && value !== '') params.set(key, String(value));

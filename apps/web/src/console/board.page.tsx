@@ -5,7 +5,7 @@ import type { AlertKind, AlertSummary } from '../api/api.model';
 import { useLive, useSiren } from '../live/live.context';
 import { KindSelect } from '../shared/alert-filters.view';
 import { boardOrder, mergeAlerts } from '../shared/alert.order';
-import { useAlerts, useOperatorAlerts, useUnits } from '../shared/queries';
+import { OPEN_ALERTS_LIMIT, useOpenAndLatestAlerts, useOperatorAlerts, useUnits } from '../shared/queries';
 import { ErrorNote, KindBadge, Loading, Panel, Time } from '../shared/ui';
 
 /**
@@ -18,7 +18,7 @@ export function BoardPage() {
   const live = useLive();
   const [showClosed, setShowClosed] = useState(false);
   const [kind, setKind] = useState<AlertKind | ''>('');
-  const alerts = useAlerts({ limit: 500 });
+  const alerts = useOpenAndLatestAlerts(200);
   const units = useUnits();
   const unitName = useMemo(() => new Map((units.data ?? []).map((u) => [u.id, u.name])), [units.data]);
   const all = useMemo(
@@ -48,6 +48,11 @@ export function BoardPage() {
         </label>
       </div>
       <ErrorNote error={alerts.error} />
+      {alerts.truncated && (
+        <p className="error" data-testid="board-truncated">
+          {t('board.truncated', { count: OPEN_ALERTS_LIMIT })}
+        </p>
+      )}
       {alerts.isPending ? (
         <Loading />
       ) : shown.length === 0 ? (

@@ -116,6 +116,7 @@ export const en = {
     filterKind: 'Kind',
     all: 'All',
     platformAlerts: 'Platform alerts',
+    truncated: 'More than {{count}} open alarms: the oldest are not shown here.',
   },
   devices: {
     title: 'Devices',

@@ -121,6 +121,7 @@ export const zh: Messages = {
     filterKind: '类型',
     all: '全部',
     platformAlerts: '平台自身告警',
+    truncated: '未处理报警超过 {{count}} 条：最早的未在此显示。',
   },
   devices: {
     title: '设备',

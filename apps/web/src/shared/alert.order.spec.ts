@@ -1,5 +1,5 @@
 import type { AlertPush, AlertSummary } from '../api/api.model';
-import { boardOrder, mergeAlerts, needsConfirmation, summaryFromPush, unitOrder } from './alert.order';
+import { boardOrder, combineFetched, mergeAlerts, needsConfirmation, summaryFromPush, unitOrder } from './alert.order';
 
 const push = (id: string, kind: AlertPush['kind'], receivedAt: string): AlertPush => ({
   alertId: id,
@@ -61,5 +61,17 @@ describe('mergeAlerts', () => {
     expect(mergeAlerts([], pushed, boardOrder).map((a) => [a.id, a.handling])).toEqual([['a', 'new']]);
     const listed = alert('a', 'fire-alarm', 0, { handling: 'received' });
     expect(mergeAlerts([listed], pushed, boardOrder)).toEqual([listed]);
+  });
+});
+
+describe('combineFetched', () => {
+  it('keeps an old open alert the latest list no longer holds, and each alert once, as the latest list has it', () => {
+    const old = alert('old', 'fire-alarm', 0);
+    const stale = alert('b', 'fault', 1);
+    const fresh = alert('b', 'fault', 1, { handling: 'received' });
+    const closed = alert('c', 'fault', 2, { closedAt: '2026-11-22T10:00:00.000Z' });
+    expect(combineFetched([old, stale], [fresh, closed])).toEqual([old, fresh, closed]);
+    expect(combineFetched(undefined, [closed])).toEqual([closed]);
+    expect(combineFetched([old], undefined)).toEqual([old]);
   });
 });

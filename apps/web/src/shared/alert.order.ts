@@ -74,6 +74,20 @@ function pushedSummary(push: AlertPush): AlertSummary {
   return summary;
 }
 
+/**
+ * Two fetched lists as one, each alert once: every open alert (`open=true`, however old) and the
+ * latest of all (closed ones included). An alert in both is taken from `latest`.
+ */
+export function combineFetched(
+  open: readonly AlertSummary[] | undefined,
+  latest: readonly AlertSummary[] | undefined,
+): AlertSummary[] {
+  const byId = new Map<string, AlertSummary>();
+  for (const a of open ?? []) byId.set(a.id, a);
+  for (const a of latest ?? []) byId.set(a.id, a);
+  return [...byId.values()];
+}
+
 /** The fetched list with pushed alerts it does not have yet, in `order`. */
 export function mergeAlerts(
   fetched: readonly AlertSummary[],

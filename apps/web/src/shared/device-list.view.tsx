@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { AlertKind, CommunicationState, Device } from '../api/api.model';
 import { useMe } from '../auth/session.context';
 import { zonedInputToIso } from '../format/time.format';
-import { useAlerts, useDevices, useReadings, useShieldActions, useShields, useUnits } from './queries';
+import { useDevices, useOpenAlerts, useReadings, useShieldActions, useShields, useUnits } from './queries';
 import { CommBadge, ErrorNote, KindBadge, Loading, Time, useTimeZone } from './ui';
 
 const STATES: readonly CommunicationState[] = ['online', 'silent', 'lost', 'never-seen'];
@@ -27,8 +27,8 @@ export function DeviceListView() {
   const [state, setState] = useState<CommunicationState | ''>('');
   const [open, setOpen] = useState<string | null>(null);
   const [faultyOnly, setFaultyOnly] = useState(false);
-  // The same list the board and the unit's page hold (one cache entry): what is still open per device.
-  const alerts = useAlerts({ limit: me.role === 'unit' ? 200 : 500 });
+  // The same open alerts the board and the unit's page hold (one cache entry), counted per device.
+  const alerts = useOpenAlerts();
   const conditions = useMemo(() => {
     const byDevice = new Map<string, Map<AlertKind, number>>();
     for (const a of alerts.data ?? []) {

@@ -1,4 +1,5 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMemo } from 'react';
 import type {
   AlertDetail,
   AlertSummary,
@@ -13,12 +14,15 @@ import type {
   Unit,
 } from '../api/api.model';
 import { useSession } from '../auth/session.context';
+import { combineFetched } from './alert.order';
 
 export interface AlertQuery {
   readonly kind?: string;
   readonly from?: string;
   readonly to?: string;
   readonly unitId?: string;
+  /** true: every open alert however old; false: only closed, restored or suppressed ones. */
+  readonly open?: boolean;
   readonly limit?: number;
 }
 
@@ -31,6 +35,36 @@ export function useAlerts(query: AlertQuery, scope: 'live' | 'search' = 'live') 
     placeholderData: keepPreviousData,
     refetchInterval: scope === 'live' ? 30_000 : false,
   });
+}
+
+/** The most open alerts one request returns (the API's maximum). */
+export const OPEN_ALERTS_LIMIT = 1000;
+
+/**
+ * Every open alert however old (one cache entry shared by the board, the device lists and the
+ * unit's page), so an old alarm still open never drops off behind newer closed ones.
+ */
+export function useOpenAlerts() {
+  return useAlerts({ open: true, limit: OPEN_ALERTS_LIMIT });
+}
+
+/**
+ * The open alerts and the latest `latest` of all, as one list. `truncated`: there are more open
+ * alerts than one request returns, and the oldest of them are not in the list.
+ */
+export function useOpenAndLatestAlerts(latest: number) {
+  const open = useOpenAlerts();
+  const recent = useAlerts({ limit: latest });
+  const data = useMemo(
+    () => (open.data === undefined && recent.data === undefined ? undefined : combineFetched(open.data, recent.data)),
+    [open.data, recent.data],
+  );
+  return {
+    data,
+    error: open.error ?? recent.error,
+    isPending: open.isPending || recent.isPending,
+    truncated: (open.data?.length ?? 0) >= OPEN_ALERTS_LIMIT,
+  };
 }
 
 export function useAlert(id: string) {

@@ -6,7 +6,7 @@ import { formatDuration } from '../format/time.format';
 import { useLive, useSiren } from '../live/live.context';
 import { mergeAlerts, needsConfirmation, unitOrder } from '../shared/alert.order';
 import { ConfirmButton } from '../shared/confirm.button';
-import { useAlerts } from '../shared/queries';
+import { useOpenAndLatestAlerts } from '../shared/queries';
 import { ErrorNote, KindBadge, Loading, Time } from '../shared/ui';
 
 /**
@@ -17,7 +17,7 @@ import { ErrorNote, KindBadge, Loading, Time } from '../shared/ui';
 export function UnitAlertsPage() {
   const { t } = useTranslation();
   const live = useLive();
-  const alerts = useAlerts({ limit: 200 });
+  const alerts = useOpenAndLatestAlerts(200);
   const all = useMemo(
     () => mergeAlerts(alerts.data ?? [], live.pushed, unitOrder).filter((a) => a.suppressed === null),
     [alerts.data, live.pushed],

@@ -409,6 +409,42 @@ describe(AlertRepository.name, () => {
       expect(await ids({ limit: 1 })).toEqual([late.id]);
     });
 
+    it('lists the open alerts, however old, ahead of any limit on newer closed ones; or only the others', async () => {
+      const at = (s: string) => `2025-11-25T12:00:${s}Z`;
+      const oldOpen = alertRow(unitId, { receivedAt: at('00.000001') });
+      const closed = alertRow(unitId, { receivedAt: at('01.000001') });
+      const restored = alertRow(unitId, { kind: 'fault', clause: '4.3.2', receivedAt: at('02.000001') });
+      const restoring = alertRow(unitId, {
+        kind: 'restored',
+        clause: '4.3.2',
+        receivedAt: at('03.000001'),
+        restores: restored.id,
+      });
+      const suppressed = alertRow(unitId, { receivedAt: at('04.000001'), suppressed: 'shielded' });
+      const confirmed = alertRow(unitId, { receivedAt: at('05.000001') });
+      await Promise.all([oldOpen, closed, restored, restoring, suppressed, confirmed].map((a) => repo.addAlert(a)));
+      await Promise.all([
+        repo.addEvent(event(closed.id, { type: 'closed' })),
+        repo.addEvent(event(confirmed.id, { type: 'confirmed' })),
+      ]);
+      const range = { from: at('00.000000'), to: at('06.000000') };
+      const list = async (open: boolean | null, limit = 100) =>
+        (await repo.list({ unitIds: [unitId], kind: null, ...range, open, limit })).map((a) => [a.id, a.state]);
+      // The restoring alert is itself open until someone closes it, as on the board.
+      expect(await list(true)).toEqual([
+        [confirmed.id, 'confirmed'],
+        [restoring.id, 'raised'],
+        [oldOpen.id, 'raised'],
+      ]);
+      expect(await list(true, 3)).toContainEqual([oldOpen.id, 'raised']);
+      expect(await list(false)).toEqual([
+        [suppressed.id, 'suppressed'],
+        [restored.id, 'closed'],
+        [closed.id, 'closed'],
+      ]);
+      expect(await list(null)).toHaveLength(6);
+    });
+
     it('finds the ids of alerts received after a time (replay)', async () => {
       const early = alertRow(unitId, { receivedAt: '2025-11-25T00:00:00.000001Z' });
       const after = alertRow(unitId, { receivedAt: '2025-11-25T00:00:00.000002Z' });

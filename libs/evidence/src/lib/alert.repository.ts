@@ -20,8 +20,22 @@ export interface AlertFilter {
   readonly kind: string | null;
   readonly from: string | null;
   readonly to: string | null;
+  /**
+   * true: only open alerts (neither suppressed, closed, nor restored), whatever their age, so the
+   * board never loses an old open alarm behind newer ones; false: only the others; null: all.
+   */
+  readonly open?: boolean | null;
   readonly limit: number;
 }
+
+/**
+ * An alert still open, as the summaries define it (state not suppressed, no closed_at): not
+ * suppressed, no `closed` event, no alert restoring it. Both anti-joins are index probes
+ * (alert_events_alert, alerts_restores).
+ */
+const OPEN_ALERT = `a.suppressed IS NULL
+  AND NOT EXISTS (SELECT 1 FROM alert_events e WHERE e.alert_id = a.id AND e.type = 'closed')
+  AND NOT EXISTS (SELECT 1 FROM alerts r WHERE r.restores = a.id)`;
 
 /** An open alarm as stored: raised (fire, fault, abnormal), neither restored nor closed. */
 export interface StoredOpenAlarm {
@@ -175,6 +189,8 @@ export class AlertRepository {
     if (filter.kind !== null) where.push(`a.kind = $${params.push(filter.kind)}`);
     if (filter.from !== null) where.push(`a.received_at >= $${params.push(filter.from)}`);
     if (filter.to !== null) where.push(`a.received_at < $${params.push(filter.to)}`);
+    if (filter.open === true) where.push(OPEN_ALERT);
+    if (filter.open === false) where.push(`NOT (${OPEN_ALERT})`);
     return this.summaries(where.length > 0 ? where.join(' AND ') : 'true', params, filter.limit);
   }
 

@@ -218,4 +218,44 @@ describe(AlertsController.name, () => {
     expect((await step('not-an-id', { step: 'received' })).status).toBe(400);
     expect((await detail(id)).events).toEqual([]);
   });
+
+  it('lists every open alert however old with `open=true`, scoped to the unit for its users; refuses other values', async () => {
+    const unitC = createdId(await api.call('POST', '/api/units', { token: admin, body: { name: 'Unit C' } }));
+    const oldOpen = await alert(unitC, { receivedAt: '2020-01-01T00:00:00.000000Z' });
+    const newerClosed: string[] = [];
+    for (let i = 0; i < 3; i++) newerClosed.push(await alert(unitC));
+    for (const id of newerClosed) {
+      expect(
+        (await api.call('POST', `/api/alerts/${id}/close`, { token: operator, body: { note: 'false alarm' } })).status,
+      ).toBe(200);
+    }
+    const ids = async (query: string, token = operator) => {
+      const answer = await api.call<{ alerts: AlertSummary[] }>('GET', `/api/alerts?unitId=${unitC}&${query}`, {
+        token,
+      });
+      expect(answer.status).toBe(200);
+      return answer.body.alerts.map((a) => a.id);
+    };
+    // The three newer closed alerts fill a limit of 3; asked for open ones, the old alarm is there.
+    expect(await ids('limit=3')).toEqual([...newerClosed].reverse());
+    expect(await ids('open=true&limit=3')).toEqual([oldOpen]);
+    expect(await ids('open=false')).toEqual([...newerClosed].reverse());
+    // A unit user sees its own unit's open alerts only.
+    const own = await alert(unitA, { receivedAt: '2020-01-01T00:00:00.000000Z' });
+    const mine = await api.call<{ alerts: AlertSummary[] }>('GET', '/api/alerts?open=true&limit=1000', {
+      token: unitUser,
+    });
+    expect(mine.body.alerts.map((a) => a.id)).toContain(own);
+    expect(mine.body.alerts.every((a) => a.unitId === unitA && a.closedAt === null)).toBe(true);
+    for (const bad of ['yes', '1', '']) {
+      const answer = await api.call<{ error: { code: string; message: string } }>('GET', `/api/alerts?open=${bad}`, {
+        token: operator,
+      });
+      expect({ bad, status: answer.status, body: answer.body }).toEqual({
+        bad,
+        status: 400,
+        body: { error: { code: 'invalid-request', message: expect.stringContaining('open') } },
+      });
+    }
+  });
 });

@@ -13,6 +13,11 @@ export const alertQuerySchema = z.strictObject({
   kind: z.string().refine(isAlertKind, 'one of fire-alarm, fault, abnormal, communication-loss, restored').optional(),
   from: isoTime.optional(),
   to: isoTime.optional(),
+  /** true: every open alert, however old (the board); false: closed, restored or suppressed only. */
+  open: z
+    .enum(['true', 'false'], 'true or false')
+    .transform((v) => v === 'true')
+    .optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 export const confirmSchema = z.strictObject({ note: z.string().max(1000).optional() });
@@ -70,7 +75,14 @@ export class AlertsService {
         throw new AlertsError('forbidden', 'another unit’s alerts');
       unitIds = [who.unitId ?? ''];
     }
-    return this.alerts.list({ unitIds, kind: q.kind ?? null, from: q.from ?? null, to: q.to ?? null, limit: q.limit });
+    return this.alerts.list({
+      unitIds,
+      kind: q.kind ?? null,
+      from: q.from ?? null,
+      to: q.to ?? null,
+      open: q.open ?? null,
+      limit: q.limit,
+    });
   }
 
   async get(who: Principal, id: string): Promise<AlertDetail> {
