@@ -4,16 +4,17 @@
  * The board, the unit's page and the device lists ask for every open alert however old
  * (`GET /api/alerts?open=true&limit=1000`) and for the latest 200 of all, at most once a second
  * per page while alerts arrive, and every 30 s otherwise. "Open" is an anti-join on the append-only
- * register (no `closed` event, no alert restoring it), so its cost grows with the history; the
- * latest-N list walks the time index and does not.
+ * register (no `closed` event, no alert restoring it); the database keeps the open ones in
+ * `alerts_open` as alerts and events are added, so the list should cost what the open alerts
+ * cost, not what the history does. The latest-N list walks the time index.
  *
  * Setup: a real embedded PostgreSQL, ALERT_BENCH_ALERTS alerts (default 300,000) over 50 units
  * and a year, of which all but ALERT_BENCH_OPEN (default 300) are closed (2 in 3 by a `closed`
  * event, 1 in 3 restored by a `restored` alert, itself closed); the open ones are spread over the
- * whole year. Each list is read ALERT_BENCH_READS times (default 30) through AlertRepository.list.
+ * whole year and every unit. Each list is read ALERT_BENCH_READS times (default 30) through AlertRepository.list.
  *
- * Target: p95 ≤ 250 ms for the open list across all units at the default size (a console polls it
- * at most once a second); the same for one unit's.
+ * Target: p95 ≤ 100 ms for the open list, across all units and for one unit, at the default size
+ * (every console and unit page reads it, at most once a second each).
  *
  *   node bench/run.js alert-list
  *   ALERT_BENCH_ALERTS=1000000 node bench/run.js alert-list
@@ -28,7 +29,7 @@ const ALERTS = Number(process.env['ALERT_BENCH_ALERTS'] ?? 300_000);
 const OPEN = Number(process.env['ALERT_BENCH_OPEN'] ?? 300);
 const READS = Number(process.env['ALERT_BENCH_READS'] ?? 30);
 const UNITS = 50;
-const TARGET_P95_MS = 250;
+const TARGET_P95_MS = 100;
 
 interface Result {
   name: string;
@@ -37,6 +38,8 @@ interface Result {
   target: string;
   pass: boolean;
 }
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
@@ -66,7 +69,9 @@ async function main(): Promise<void> {
     );
     // Every alert but OPEN evenly spread ones is closed: 1 in 3 restored (the restoring alert
     // closed too), the others closed by a person.
-    const openEvery = Math.max(1, Math.floor(ALERTS / Math.max(1, OPEN)));
+    // (A step prime to the number of units, so the open ones fall in every unit.)
+    let openEvery = Math.max(1, Math.floor(ALERTS / Math.max(1, OPEN)));
+    while (gcd(openEvery, UNITS) !== 1) openEvery++;
     await db.sql(
       `WITH numbered AS (SELECT id, unit_id, device_key, received_at, source_id AS n FROM alerts)
        INSERT INTO alerts (id, unit_id, device_key, subject, kind, clause, rule_id, title, source_table, source_id,
@@ -83,7 +88,8 @@ async function main(): Promise<void> {
         WHERE kind = 'restored' OR (source_id % $1::int <> 0 AND source_id % 3 <> 0)`,
       [openEvery],
     );
-    await db.sql('ANALYZE');
+    // What autovacuum does in service (alerts_open is vacuumed after every 1,000 dead rows).
+    await db.sql('VACUUM ANALYZE');
     const [counts] = await db.sql<{ alerts: string; events: string }>(
       `SELECT (SELECT count(*) FROM alerts) AS alerts, (SELECT count(*) FROM alert_events) AS events`,
     );

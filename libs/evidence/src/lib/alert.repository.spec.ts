@@ -443,6 +443,13 @@ describe(AlertRepository.name, () => {
         [closed.id, 'closed'],
       ]);
       expect(await list(null)).toHaveLength(6);
+      // The database keeps the open set; the application reads it and cannot change it.
+      for (const statement of [
+        `DELETE FROM alerts_open WHERE alert_id = '${oldOpen.id}'`,
+        `INSERT INTO alerts_open (alert_id, unit_id, received_at) VALUES ('${closed.id}', NULL, now())`,
+      ]) {
+        await expect(pool.query(statement)).rejects.toThrow(/permission denied/);
+      }
     });
 
     it('finds the ids of alerts received after a time (replay)', async () => {

@@ -29,13 +29,11 @@ export interface AlertFilter {
 }
 
 /**
- * An alert still open, as the summaries define it (state not suppressed, no closed_at): not
- * suppressed, no `closed` event, no alert restoring it. Both anti-joins are index probes
- * (alert_events_alert, alerts_restores).
+ * An alert still open, as the summaries define it (state not suppressed, no closed_at): a row of
+ * `alerts_open`, which the database keeps as alerts and `closed` events are added (migration
+ * 1763820000000_open-alerts.sql), so the open ones are found without scanning the history.
  */
-const OPEN_ALERT = `a.suppressed IS NULL
-  AND NOT EXISTS (SELECT 1 FROM alert_events e WHERE e.alert_id = a.id AND e.type = 'closed')
-  AND NOT EXISTS (SELECT 1 FROM alerts r WHERE r.restores = a.id)`;
+const OPEN_ALERT = `a.id IN (SELECT o.alert_id FROM alerts_open o)`;
 
 /** An open alarm as stored: raised (fire, fault, abnormal), neither restored nor closed. */
 export interface StoredOpenAlarm {

@@ -208,17 +208,15 @@ export class DutyRepository {
 
   /**
    * Alerts not closed now: neither closed by a person nor restored (the `closedAt` of
-   * `AlertRepository`), and not suppressed (never sent, nothing to handle). Fire alarms first,
-   * newest first; the total counts them all.
+   * `AlertRepository`), and not suppressed (never sent, nothing to handle): the rows of
+   * `alerts_open`, which the database keeps. Fire alarms first, newest first; the total counts
+   * them all.
    */
   private async openAlerts(client: PoolClient, limit: number): Promise<{ alerts: OpenAlertRef[]; total: number }> {
     const { rows } = await client.query<OpenAlertRef & { total: string }>(
       `SELECT a.id, a.kind, a.title, a.device_key AS "deviceKey", a.unit_id AS "unitId",
               ${iso('a.received_at')} AS "receivedAt", count(*) OVER () AS total
-         FROM alerts a
-        WHERE a.suppressed IS NULL
-          AND NOT EXISTS (SELECT 1 FROM alert_events e WHERE e.alert_id = a.id AND e.type = 'closed')
-          AND NOT EXISTS (SELECT 1 FROM alerts r WHERE r.restores = a.id)
+         FROM alerts_open o JOIN alerts a ON a.id = o.alert_id
         ORDER BY (a.kind = 'fire-alarm') DESC, a.received_at DESC, a.id
         LIMIT $1`,
       [limit],

@@ -52,6 +52,7 @@ describe(RawStore.name, () => {
       '1763790000000_alerting',
       '1763800000000_watchdog',
       '1763810000000_console',
+      '1763820000000_open-alerts',
     ]);
   });
 
