@@ -61,7 +61,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): F
       backoffMs: e.FIREIOT_NOTIFY_BACKOFF_MS,
       escalateAfterMs: e.FIREIOT_ESCALATE_AFTER_S * 1000,
     },
-    auth: { tokenTtlMs: e.FIREIOT_TOKEN_TTL_H * 3600_000 },
+    auth: {
+      tokenTtlMs: e.FIREIOT_TOKEN_TTL_H * 3600_000,
+      loginMaxFailures: e.FIREIOT_LOGIN_MAX_FAILURES,
+      loginWindowMs: e.FIREIOT_LOGIN_WINDOW_MIN * 60_000,
+    },
     watchdog: {
       patrolTimeoutMs: e.FIREIOT_PATROL_TIMEOUT_S * 1000,
       patrolRetries: e.FIREIOT_PATROL_RETRIES,

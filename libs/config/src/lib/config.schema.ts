@@ -64,6 +64,9 @@ export const envSchema = z.object({
   /** Default for units: nobody confirmed an alert within this time → escalate to the next contact. */
   FIREIOT_ESCALATE_AFTER_S: positiveInt.default(300),
   FIREIOT_TOKEN_TTL_H: positiveInt.max(24 * 30).default(12),
+  /** Failed logins one client address may make for one username within FIREIOT_LOGIN_WINDOW_MIN; more are refused (429). */
+  FIREIOT_LOGIN_MAX_FAILURES: positiveInt.max(1000).default(10),
+  FIREIOT_LOGIN_WINDOW_MIN: positiveInt.max(24 * 60).default(15),
   /** GB/T 26875.3 §6.4: wait for a patrol answer (≤ 10 s) and retransmissions before it is missed. */
   FIREIOT_PATROL_TIMEOUT_S: positiveInt.max(10).default(10),
   FIREIOT_PATROL_RETRIES: z.coerce.number().int().min(0).max(3).default(3),
@@ -139,7 +142,12 @@ export interface FireiotConfig {
     readonly backoffMs: number;
     readonly escalateAfterMs: number;
   };
-  readonly auth: { readonly tokenTtlMs: number };
+  readonly auth: {
+    readonly tokenTtlMs: number;
+    /** Failed logins per (client address, username) allowed within `loginWindowMs`. */
+    readonly loginMaxFailures: number;
+    readonly loginWindowMs: number;
+  };
   /** Device watchdog and patrol (CQC/SC 11002 4.4.2). */
   readonly watchdog: {
     readonly patrolTimeoutMs: number;

@@ -112,6 +112,37 @@ describe(AuthService.name, () => {
     expect(second.accessToken).not.toBe(result.accessToken);
   });
 
+  it('refuses a username from an address after too many failed logins, unheard, until the window moves on', async () => {
+    const { auth, users, advance } = setup({ FIREIOT_LOGIN_MAX_FAILURES: '3', FIREIOT_LOGIN_WINDOW_MIN: '15' });
+    await auth.createUser({ username: 'ops', password: 'correct horse', role: 'operator', unitId: null });
+    for (let i = 0; i < 3; i++) {
+      expect((await refusal(auth.login('ops', `guess ${i}`, '203.0.113.9'))).code).toBe('invalid-credentials');
+      advance(1000);
+    }
+    // Even the right password is not checked now: no lookup, no scrypt.
+    const lookups = users.lookups;
+    const refused = await refusal(auth.login('OPS', 'correct horse', '203.0.113.9'));
+    expect({ code: refused.code, retryAfterMs: refused.retryAfterMs }).toEqual({
+      code: 'too-many-attempts',
+      retryAfterMs: 15 * 60_000 - 3000,
+    });
+    expect(refused.message).toContain('try again in 897 s');
+    expect(users.lookups).toBe(lookups);
+    // The operator at the centre's own address is not locked out by someone guessing elsewhere.
+    await expect(auth.login('ops', 'correct horse', '198.51.100.7')).resolves.toMatchObject({
+      principal: { username: 'ops' },
+    });
+    // An unknown username is counted the same way (the answer does not tell which exist).
+    for (let i = 0; i < 3; i++) await refusal(auth.login('nobody', 'x', '203.0.113.9'));
+    expect((await refusal(auth.login('nobody', 'x', '203.0.113.9'))).code).toBe('too-many-attempts');
+    // Once the first failure has left the window, one more attempt is heard; a success clears the count.
+    advance(15 * 60_000 - 3000);
+    await expect(auth.login('ops', 'correct horse', '203.0.113.9')).resolves.toMatchObject({
+      principal: { username: 'ops' },
+    });
+    expect((await refusal(auth.login('ops', 'wrong', '203.0.113.9'))).code).toBe('invalid-credentials');
+  });
+
   it('gives a wrong password and an unknown user the same error, both after a full scrypt', async () => {
     const { auth } = setup();
     await auth.createUser({ username: 'ops', password: 'correct horse', role: 'operator', unitId: null });

@@ -4,6 +4,7 @@ import { FIREIOT_CONFIG, FireiotConfig } from '@fireiot/config';
 import { DUMMY_SECRET_HASH, hashSecret, verifySecret } from '@fireiot/secrets';
 import { IdentityError } from './identity.error';
 import { AUTH_OPTIONS } from './identity.tokens';
+import { LoginThrottle } from './login.throttle';
 import { Principal, Role } from './principal';
 import { SessionRepository } from './session.repository';
 import { UserRepository } from './user.repository';
@@ -61,6 +62,7 @@ export class AuthService {
   private readonly now: () => number;
   private readonly cacheTtlMs: number;
   private readonly cacheMax: number;
+  private readonly throttle: LoginThrottle;
 
   constructor(
     private readonly users: UserRepository,
@@ -71,20 +73,39 @@ export class AuthService {
     this.now = options?.now ?? Date.now;
     this.cacheTtlMs = options?.cacheTtlMs ?? 30_000;
     this.cacheMax = options?.cacheMax ?? 10_000;
+    this.throttle = new LoginThrottle(config.auth.loginMaxFailures, config.auth.loginWindowMs);
   }
 
   /**
    * Checks the password and opens a session. An unknown user costs the same scrypt derivation
    * as a wrong password (against a dummy hash) and gives the same error, so neither the answer
    * nor its timing tells which usernames exist.
+   *
+   * `from` is the client's address: after `auth.loginMaxFailures` failed attempts for a username
+   * from one address within `auth.loginWindowMs`, further attempts are refused unheard
+   * (`too-many-attempts`), known username or not. An attempt counts as failed until it succeeds,
+   * so a burst of parallel guesses is bounded too.
    */
-  async login(username: string, password: string): Promise<LoginResult> {
+  async login(username: string, password: string, from = ''): Promise<LoginResult> {
+    const key = `${from}\u0000${username.toLowerCase()}`;
+    const now = this.now();
+    const retryAfterMs = this.throttle.retryAfterMs(key, now);
+    if (retryAfterMs > 0) {
+      this.logger.warn({ msg: 'login refused: too many failed attempts', username: username.slice(0, 64), from });
+      throw new IdentityError(
+        'too-many-attempts',
+        `too many failed logins for this username from this address; try again in ${Math.ceil(retryAfterMs / 1000)} s`,
+        { retryAfterMs },
+      );
+    }
+    this.throttle.failed(key, now);
     const user = await this.users.findByUsername(username);
     const matches = await verifySecret(password, user?.passwordHash ?? DUMMY_SECRET_HASH);
     if (!user || !matches) {
       this.logger.log({ msg: 'login refused', username: username.slice(0, 64) });
       throw new IdentityError('invalid-credentials', 'unknown username or wrong password');
     }
+    this.throttle.succeeded(key);
     const accessToken = randomBytes(32).toString('base64url');
     const expiresAt = new Date(this.now() + this.config.auth.tokenTtlMs);
     await this.sessions.insert(tokenHash(accessToken), user.id, expiresAt);

@@ -3,6 +3,8 @@
  * code to an HTTP status with an exhaustive switch).
  *
  * - `invalid-credentials`: unknown user or wrong password (deliberately the same error).
+ * - `too-many-attempts`: too many failed logins for this username from this address lately;
+ *   `retryAfterMs` says when the next attempt will be heard.
  * - `token-missing`, `token-invalid`, `token-expired`: the bearer token is absent, unknown or
  *   malformed, or past its expiry.
  * - `forbidden`: authenticated, but the role may not do this.
@@ -13,6 +15,7 @@
  */
 export type IdentityErrorCode =
   | 'invalid-credentials'
+  | 'too-many-attempts'
   | 'token-missing'
   | 'token-invalid'
   | 'token-expired'
@@ -24,12 +27,16 @@ export type IdentityErrorCode =
   | 'device-not-found';
 
 export class IdentityError extends Error {
+  /** `too-many-attempts`: how long until the next attempt is heard. */
+  readonly retryAfterMs: number | null;
+
   constructor(
     readonly code: IdentityErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterMs?: number },
   ) {
     super(message, options);
     this.name = 'IdentityError';
+    this.retryAfterMs = options?.retryAfterMs ?? null;
   }
 }

@@ -98,6 +98,29 @@ describe(AuthController.name, () => {
     expect(unknown.body).toEqual(wrong.body);
   });
 
+  it('answers 429 too-many-attempts with Retry-After once a username has failed too often from an address', async () => {
+    const strict = await startApiApp(db, { FIREIOT_LOGIN_MAX_FAILURES: '2', FIREIOT_LOGIN_WINDOW_MIN: '1' });
+    try {
+      const attempt = (password: string) =>
+        strict.call('POST', '/api/auth/login', { body: { username: ADMIN.username, password } });
+      expect((await attempt('guess-one')).status).toBe(401);
+      expect((await attempt('guess-two')).status).toBe(401);
+      const refused = await attempt(ADMIN.password);
+      expect({ status: refused.status, body: refused.body }).toEqual({
+        status: 429,
+        body: { error: { code: 'too-many-attempts', message: expect.stringContaining('try again in') } },
+      });
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+      // Other usernames from the same address are still heard.
+      expect(
+        (await strict.call('POST', '/api/auth/login', { body: { username: 'nobody', password: 'x' } })).status,
+      ).toBe(401);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('refuses malformed login bodies with 400 and the reason, never 500', async () => {
     const missing = await api.call('POST', '/api/auth/login', { body: { username: 'admin' } });
     expect(missing.status).toBe(400);

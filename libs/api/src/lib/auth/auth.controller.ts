@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Post, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Ip, Post, UseFilters, UseGuards } from '@nestjs/common';
 import { AuthService, Principal, Role } from '@fireiot/identity';
 import { IdentityErrorFilter } from '../http/identity-error.filter';
 import { ZodValidationPipe } from '../http/zod-validation.pipe';
@@ -29,8 +29,8 @@ export class AuthController {
 
   @Post('login')
   @HttpCode(200)
-  async login(@Body(new ZodValidationPipe(loginSchema)) body: LoginBody): Promise<LoginResponse> {
-    const { accessToken, expiresAt, principal } = await this.auth.login(body.username, body.password);
+  async login(@Body(new ZodValidationPipe(loginSchema)) body: LoginBody, @Ip() ip: string): Promise<LoginResponse> {
+    const { accessToken, expiresAt, principal } = await this.auth.login(body.username, body.password, ip);
     return {
       accessToken,
       tokenType: 'Bearer',

@@ -10,6 +10,7 @@ const EXPECTED: Record<IdentityErrorCode, HttpStatus> = {
   'token-invalid': 401,
   'token-expired': 401,
   forbidden: 403,
+  'too-many-attempts': 429,
   'unit-not-found': 404,
   'device-not-found': 404,
   'username-taken': 409,
@@ -38,5 +39,12 @@ describe(IdentityErrorFilter.name, () => {
     const login = fakeHttpHost();
     new IdentityErrorFilter().catch(new IdentityError('invalid-credentials', 'no'), login.host);
     expect(login.sent.headers).toEqual({});
+  });
+
+  it('says when to try again on a refused login (Retry-After, whole seconds rounded up)', () => {
+    const { host, sent } = fakeHttpHost();
+    new IdentityErrorFilter().catch(new IdentityError('too-many-attempts', 'wait', { retryAfterMs: 90_001 }), host);
+    expect(sent.status).toBe(429);
+    expect(sent.headers).toEqual({ 'Retry-After': '91' });
   });
 });

@@ -14,6 +14,8 @@ export function httpStatusOf(code: IdentityErrorCode): HttpStatus {
       return HttpStatus.UNAUTHORIZED;
     case 'forbidden':
       return HttpStatus.FORBIDDEN;
+    case 'too-many-attempts':
+      return HttpStatus.TOO_MANY_REQUESTS;
     // A unit user asking for another unit's records learns nothing: "not found", not "forbidden".
     case 'unit-not-found':
     case 'device-not-found':
@@ -37,6 +39,7 @@ export class IdentityErrorFilter implements ExceptionFilter<IdentityError> {
     if (error.code === 'token-missing' || error.code === 'token-invalid' || error.code === 'token-expired') {
       response.setHeader('WWW-Authenticate', bearerChallenge(error));
     }
+    if (error.retryAfterMs !== null) response.setHeader('Retry-After', String(Math.ceil(error.retryAfterMs / 1000)));
     response.status(httpStatusOf(error.code)).json(apiErrorBody(error.code, error.message));
   }
 }
