@@ -18,7 +18,8 @@ export function BoardPage() {
   const live = useLive();
   const [showClosed, setShowClosed] = useState(false);
   const [kind, setKind] = useState<AlertKind | ''>('');
-  const alerts = useOpenAndLatestAlerts(200);
+  // Closed alerts are read (the latest 200) only while they are shown.
+  const alerts = useOpenAndLatestAlerts(showClosed ? 200 : null);
   const units = useUnits();
   const unitName = useMemo(() => new Map((units.data ?? []).map((u) => [u.id, u.name])), [units.data]);
   const all = useMemo(

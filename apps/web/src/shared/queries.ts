@@ -26,14 +26,18 @@ export interface AlertQuery {
   readonly limit?: number;
 }
 
-/** `GET /api/alerts` (scoped to the caller's unit by the platform). `live` lists are pushed into. */
-export function useAlerts(query: AlertQuery, scope: 'live' | 'search' = 'live') {
+/**
+ * `GET /api/alerts` (scoped to the caller's unit by the platform). `live` lists are pushed into.
+ * `enabled: false` asks nothing (a list the page does not show now).
+ */
+export function useAlerts(query: AlertQuery, scope: 'live' | 'search' = 'live', enabled = true) {
   const { api } = useSession();
   return useQuery({
     queryKey: ['alerts', scope, query],
     queryFn: async () => (await api.get<{ alerts: AlertSummary[] }>('/api/alerts', { ...query })).alerts,
     placeholderData: keepPreviousData,
     refetchInterval: scope === 'live' ? 30_000 : false,
+    enabled,
   });
 }
 
@@ -49,20 +53,23 @@ export function useOpenAlerts() {
 }
 
 /**
- * The open alerts and the latest `latest` of all, as one list. `truncated`: there are more open
- * alerts than one request returns, and the oldest of them are not in the list.
+ * The open alerts and the latest `latest` of all (null: only the open ones, one request less on
+ * every refresh), as one list. `truncated`: there are more open alerts than one request returns,
+ * and the oldest of them are not in the list.
  */
-export function useOpenAndLatestAlerts(latest: number) {
+export function useOpenAndLatestAlerts(latest: number | null) {
   const open = useOpenAlerts();
-  const recent = useAlerts({ limit: latest });
+  const recent = useAlerts({ limit: latest ?? 1 }, 'live', latest !== null);
+  const recentData = latest === null ? undefined : recent.data;
   const data = useMemo(
-    () => (open.data === undefined && recent.data === undefined ? undefined : combineFetched(open.data, recent.data)),
-    [open.data, recent.data],
+    () => (open.data === undefined && recentData === undefined ? undefined : combineFetched(open.data, recentData)),
+    [open.data, recentData],
   );
   return {
     data,
-    error: open.error ?? recent.error,
-    isPending: open.isPending || recent.isPending,
+    error: open.error ?? (latest === null ? null : recent.error),
+    // The open alerts are what the page is for: shown as soon as they are in.
+    isPending: open.isPending,
     truncated: (open.data?.length ?? 0) >= OPEN_ALERTS_LIMIT,
   };
 }
