@@ -60,7 +60,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ReceiveClock } from '@fireiot/events';
 import { componentAt, SimulatedUitd, type SimulatorStats, type SwarmOptions } from '@fireiot/simulator';
-import { freePort, TwilioFakeServer } from '@fireiot/testing';
+import { freePort, LatencySummary, summarise, textTable, TwilioFakeServer } from '@fireiot/testing';
 import { Client } from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import type { DriverCommand, DriverReport } from './alerting-driver';
@@ -123,32 +123,6 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en');
 function ms(v: number | null): string {
   if (v === null || !Number.isFinite(v)) return '—';
   return v < 10 ? v.toFixed(2) : v < 1000 ? v.toFixed(1) : fmt(v);
-}
-
-interface Summary {
-  readonly n: number;
-  readonly p50: number;
-  readonly p95: number;
-  readonly p99: number;
-  readonly max: number;
-}
-
-/** Nearest-rank percentiles (values in ms); null when there is nothing to summarise. */
-function summarise(values: readonly number[]): Summary | null {
-  if (values.length === 0) return null;
-  const s = [...values].sort((a, b) => a - b);
-  const at = (p: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] as number;
-  return { n: s.length, p50: at(50), p95: at(95), p99: at(99), max: s[s.length - 1] as number };
-}
-
-function table(header: readonly string[], rows: readonly (readonly string[])[], right: ReadonlySet<number>): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((c, i) => (right.has(i) ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number)))
-      .join('  ')
-      .trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].map((l) => `  ${l}`).join('\n');
 }
 
 function openFileLimit(): number {
@@ -871,8 +845,8 @@ interface WindowFigures {
   readonly cpu: { platform: number; pg: number; drivers: number; bench: number };
   readonly peakRssMb: number;
   readonly peakFds: number;
-  readonly healthz: Summary | null;
-  readonly readyz: Summary | null;
+  readonly healthz: LatencySummary | null;
+  readonly readyz: LatencySummary | null;
   readonly load: readonly number[];
 }
 
@@ -999,7 +973,7 @@ async function warmUp(
 function printWindow(w: WindowFigures, end: ReturnType<typeof sumStats>, alerting: number, clients: number): void {
   const rate = (f: (s: ReturnType<typeof sumStats>) => number) => fmt((f(w.after) - f(w.before)) / w.seconds);
   const core = (cpuS: number) => `${Math.round((100 * cpuS) / w.seconds)}%`;
-  const stat = (s: Summary | null) =>
+  const stat = (s: LatencySummary | null) =>
     `p50 ${ms(s?.p50 ?? null)}, p99 ${ms(s?.p99 ?? null)}, max ${ms(s?.max ?? null)} ms`;
   console.log(`\nmeasured window ${w.seconds.toFixed(1)} s`);
   console.log(
@@ -1052,7 +1026,11 @@ function printLatency(evidence: readonly AlertEvidence[], sender: AlertSender): 
     '\nalert latency, gateway socket read → first channel handed over (alerts.received_at → first accepted alert_attempts, ms)',
   );
   console.log(
-    table(['kind', 'handed/sent', 'p50', 'p95', 'p99', 'max', 'target (ms)', 'result'], rows, new Set([1, 2, 3, 4, 5])),
+    textTable(
+      ['kind', 'handed/sent', 'p50', 'p95', 'p99', 'max', 'target (ms)', 'result'],
+      rows,
+      new Set([1, 2, 3, 4, 5]),
+    ),
   );
   return results;
 }
@@ -1084,7 +1062,7 @@ function printStages(
     }
   }
   console.log("\nwhere the time goes (ms; * = timed in this process against the platform's clock, same host, ±1 ms)");
-  console.log(table(['kind', 'stage', 'count', 'p50', 'p95', 'p99', 'max'], rows, new Set([2, 3, 4, 5, 6])));
+  console.log(textTable(['kind', 'stage', 'count', 'p50', 'p95', 'p99', 'max'], rows, new Set([2, 3, 4, 5, 6])));
 }
 
 function printSlowest(evidence: readonly AlertEvidence[], startUs: bigint): void {

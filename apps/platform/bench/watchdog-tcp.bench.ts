@@ -56,7 +56,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ReceiveClock } from '@fireiot/events';
 import { type SimulatorStats, type SwarmOptions } from '@fireiot/simulator';
-import { freePort, TwilioFakeServer } from '@fireiot/testing';
+import { freePort, summarise, textTable, TwilioFakeServer } from '@fireiot/testing';
 import { Client } from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import type { DriverCommand, DriverReport } from './alerting-driver';
@@ -117,32 +117,6 @@ const seconds = (since: number) => ((performance.now() - since) / 1000).toFixed(
 function ms(v: number | null | undefined): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '—';
   return Math.abs(v) < 10 ? v.toFixed(2) : Math.abs(v) < 1000 ? v.toFixed(1) : fmt(v);
-}
-
-interface Summary {
-  readonly n: number;
-  readonly p50: number;
-  readonly p95: number;
-  readonly p99: number;
-  readonly max: number;
-}
-
-/** Nearest-rank percentiles (ms); null when there is nothing to summarise. */
-function summarise(values: readonly number[]): Summary | null {
-  if (values.length === 0) return null;
-  const s = [...values].sort((a, b) => a - b);
-  const at = (p: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] as number;
-  return { n: s.length, p50: at(50), p95: at(95), p99: at(99), max: s[s.length - 1] as number };
-}
-
-function table(header: readonly string[], rows: readonly (readonly string[])[], right: ReadonlySet<number>): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((c, i) => (right.has(i) ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number)))
-      .join('  ')
-      .trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].map((l) => `  ${l}`).join('\n');
 }
 
 function openFileLimit(): number {
@@ -888,7 +862,7 @@ async function main(): Promise<void> {
     console.log(
       "\nwhere the time goes, per killed device (ms; * = this process's clock against the platform's, same host, ±1 ms)",
     );
-    console.log(table(['stage', 'n', 'p50', 'p95', 'p99', 'max'], rows, new Set([1, 2, 3, 4, 5])));
+    console.log(textTable(['stage', 'n', 'p50', 'p95', 'p99', 'max'], rows, new Set([1, 2, 3, 4, 5])));
     // The timeline of the burst: each step's first and last moment, from the kill.
     const span = (label: string, values: (number | null)[]) => {
       const v = values.filter((x): x is number => x !== null);
@@ -979,7 +953,7 @@ async function main(): Promise<void> {
       resultRows.push([`0/${fmt(killed)}`, '—', '—', '—', '—', targetText, 'no data']);
     }
     console.log(
-      table(
+      textTable(
         ['handed/killed', 'p50', 'p95', 'p99', 'max', 'target (ms)', 'result'],
         resultRows,
         new Set([0, 1, 2, 3, 4]),

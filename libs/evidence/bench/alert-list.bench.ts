@@ -23,6 +23,7 @@ import { appendFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { createAppPool } from '@fireiot/storage';
 import { startTestDatabase } from '@fireiot/storage/testing';
+import { summarise } from '@fireiot/testing';
 import { AlertFilter, AlertRepository } from '../src';
 
 const ALERTS = Number(process.env['ALERT_BENCH_ALERTS'] ?? 300_000);
@@ -40,10 +41,6 @@ interface Result {
 }
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-}
 
 async function main(): Promise<void> {
   console.log(`alert lists: ${ALERTS.toLocaleString('en')} alerts, ${OPEN} open, ${READS} reads per list`);
@@ -122,12 +119,11 @@ async function main(): Promise<void> {
         rows = (await repo.list(filter)).length;
         ms.push(performance.now() - t);
       }
-      ms.sort((a, b) => a - b);
-      const p95 = percentile(ms, 95);
+      const s = summarise(ms);
+      if (s === null) throw new Error('ALERT_BENCH_READS must be at least 1');
+      const p95 = s.p95;
       const verdict = gated ? (p95 <= TARGET_P95_MS ? 'pass' : 'MISS') : '';
-      console.log(
-        `| ${name} | ${rows} | ${percentile(ms, 50).toFixed(1)} | ${p95.toFixed(1)} | ${(ms.at(-1) ?? 0).toFixed(1)} | ${verdict} |`,
-      );
+      console.log(`| ${name} | ${rows} | ${s.p50.toFixed(1)} | ${p95.toFixed(1)} | ${s.max.toFixed(1)} | ${verdict} |`);
       if (gated) {
         results.push({
           name: `alert list p95: ${name} at ${ALERTS} alerts`,

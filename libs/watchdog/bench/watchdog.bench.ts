@@ -78,6 +78,7 @@ import { createAppPool } from '@fireiot/storage';
 import { startTestDatabase, TestDatabase } from '@fireiot/storage/testing';
 import { Pool } from 'pg';
 import { LivenessTracker, WatchedDevice, WatchdogService } from '../src';
+import { LatencySummary, summarise, textTable } from '@fireiot/testing';
 
 function envNumber(name: string, dflt: number, min: number, max: number): number {
   const text = process.env[name];
@@ -123,32 +124,6 @@ const mb = (bytes: number) => `${fmt(bytes / 1048576, 1)} MB`;
 function ms(v: number | null | undefined): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '—';
   return Math.abs(v) < 10 ? v.toFixed(2) : Math.abs(v) < 1000 ? v.toFixed(1) : fmt(v);
-}
-
-interface Summary {
-  readonly n: number;
-  readonly p50: number;
-  readonly p95: number;
-  readonly p99: number;
-  readonly max: number;
-}
-
-/** Nearest-rank percentiles; null when there is nothing to summarise. */
-function summarise(values: readonly number[]): Summary | null {
-  if (values.length === 0) return null;
-  const s = Float64Array.from(values).sort();
-  const at = (p: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] as number;
-  return { n: s.length, p50: at(50), p95: at(95), p99: at(99), max: s[s.length - 1] as number };
-}
-
-function table(header: readonly string[], rows: readonly (readonly string[])[], right: ReadonlySet<number>): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((c, i) => (right.has(i) ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number)))
-      .join('  ')
-      .trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].map((l) => `  ${l}`).join('\n');
 }
 
 /** A forced full GC: `--expose-gc` if given, else the V8 flag set at run time. */
@@ -349,7 +324,7 @@ function rebase(tracker: LivenessTracker, origin: number): void {
 async function idleRun(
   tracker: LivenessTracker,
   traffic: boolean,
-): Promise<{ cpu: ReturnType<CpuMeter['read']>; ticks: Summary | null; found: number; beats: number }> {
+): Promise<{ cpu: ReturnType<CpuMeter['read']>; ticks: LatencySummary | null; found: number; beats: number }> {
   const origin = Date.now();
   rebase(tracker, origin);
   const tickUs: number[] = [];
@@ -428,7 +403,7 @@ async function detector(): Promise<void> {
     `\n  idle fleet: tick() every 100 ms, nobody due (CPU: this process, 100% = one core; includes the generator)`,
   );
   console.log(
-    table(
+    textTable(
       ['traffic', 's', 'CPU', 'user / sys', 'ticks', 'tick p50 ms', 'p99 ms', 'max ms', 'found', 'stolen'],
       rows,
       new Set([1, 2, 4, 5, 6, 7, 8, 9]),
@@ -898,7 +873,7 @@ async function endToEnd(): Promise<void> {
       }
     }
     console.log("\n  per alert, ms (observable = the alert's receivedAt: the close, or last seen + 90 s)");
-    console.log(table(['cause', 'stage', 'n', 'p50', 'p95', 'p99', 'max'], rows, new Set([2, 3, 4, 5, 6])));
+    console.log(textTable(['cause', 'stage', 'n', 'p50', 'p95', 'p99', 'max'], rows, new Set([2, 3, 4, 5, 6])));
 
     const slowest = measured
       .map(([k, x]) => ({ k, x, d: diff(x.receivedMs, x.handedOver) }))
